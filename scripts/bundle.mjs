@@ -1,0 +1,37 @@
+// Builds dist/opsdeck.mjs: one file an operator can copy to a server and run with plain `node`,
+// no node_modules beside it. The traps are listed in ../shared/LAB-NOTES.md.
+import { build } from 'esbuild';
+import { readFileSync, chmodSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+await build({
+  entryPoints: ['bin/opsdeck.ts'],
+  outfile: 'dist/opsdeck.mjs',
+  bundle: true,
+  // ESM: yoga-layout and ink use top-level await.
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // CommonJS dependencies (ssh2, dockerode) call require() and read __dirname; give the ESM
+  // bundle both.
+  banner: {
+    js: [
+      "import { createRequire as __opsdeckCreateRequire } from 'node:module';",
+      "import { fileURLToPath as __opsdeckFileURLToPath } from 'node:url';",
+      "import { dirname as __opsdeckDirname } from 'node:path';",
+      'const require = __opsdeckCreateRequire(import.meta.url);',
+      'const __filename = __opsdeckFileURLToPath(import.meta.url);',
+      'const __dirname = __opsdeckDirname(__filename);',
+    ].join('\n'),
+  },
+  define: { __OPSDECK_VERSION__: JSON.stringify(pkg.version), 'process.env.NODE_ENV': '"production"' },
+  // ink imports react-devtools-core only when DEV is set; never ship it.
+  alias: { 'react-devtools-core': './scripts/empty-module.mjs' },
+  // ssh2's optional native addon: ssh2 falls back to pure JS when it cannot be loaded.
+  external: ['cpu-features', '*.node'],
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+chmodSync('dist/opsdeck.mjs', 0o755);
+console.log('dist/opsdeck.mjs');

@@ -1,0 +1,2 @@
+// Stand-in for optional dependencies that must never be bundled (react-devtools-core).
+export default {};
