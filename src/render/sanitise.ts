@@ -23,7 +23,13 @@ const BEL = 0x07;
 // Bidi controls reorder what the operator reads ("Trojan Source"); zero-width joiners are fine.
 const BIDI = new Set([0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069]);
 
+// Every character the loop below would drop or rewrite: C0/C1 controls (incl. ESC, tab, line
+// breaks), DEL, bidi controls and surrogates. A string without any is returned as it is, which
+// is what keeps log ingest fast (most lines are plain text).
+const NEEDS_WORK = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]/;
+
 export function sanitise(input: string, opts: SanitiseOptions = {}): string {
+  if (!NEEDS_WORK.test(input)) return input;
   const { keepSgr = false, multiline = false, tabWidth = 4 } = opts;
   let out = '';
   let col = 0;
@@ -83,11 +89,19 @@ export function sanitise(input: string, opts: SanitiseOptions = {}): string {
       col++;
       continue;
     }
-    out += input[i]!;
-    col++;
-    i++;
+    // Copy a run of ordinary characters at once rather than one by one.
+    let j = i + 1;
+    while (j < n && isOrdinary(input.charCodeAt(j))) j++;
+    out += input.slice(i, j);
+    col += j - i;
+    i = j;
   }
   return out;
+}
+
+/** A character the loop copies unchanged (the complement of NEEDS_WORK). */
+function isOrdinary(c: number): boolean {
+  return c >= 0x20 && c !== 0x7f && !(c >= 0x80 && c <= 0x9f) && !(c >= 0xd800 && c <= 0xdfff) && !BIDI.has(c);
 }
 
 /** Index just past the escape sequence starting at `start` (or the end of input if it never ends). */

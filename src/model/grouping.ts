@@ -1,0 +1,396 @@
+/**
+ * The grid's shape: Compose project → service → replicas, and the one row per service that
+ * answers "is it up, is it healthy, is it crash-looping, is it near its limits".
+ *
+ * Pure: containers come from inspect (containerFromInspect), live figures from the stats
+ * sampler, restart loops from the events detector, and `now` from the caller, so the same
+ * inputs always give the same grid (and `opsdeck status` and the TUI agree).
+ *
+ * Decisions the issue left open:
+ * - One-off containers (`docker compose run`) are listed apart within their project and never
+ *   make the grid degraded: a failed migration run from last week is not an outage.
+ * - A container exited non-zero counts as degraded unless the exit looks asked for: its restart
+ *   policy is always/unless-stopped (Docker would have restarted a crash, so someone stopped
+ *   it), or it ended by SIGTERM/SIGINT (143/130) or a SIGKILL that was not the OOM killer (137,
+ *   docker stop's timeout). Containers outside Compose count only if they have a restart
+ *   policy, since a plain `docker run` that exited may never have been meant to stay up.
+ * - Health is counted over running replicas only; Docker leaves a stopped container's last
+ *   health status in place, which would read as "unhealthy" for a deliberately stopped service.
+ * - Resource figures are over running replicas (all replicas when none runs, so a stopped
+ *   service still shows its limits). Sums give used/limit; the warn/critical level comes from
+ *   the replica nearest its own limit, because one replica at 95 % is in trouble even if its
+ *   sibling idles.
+ */
+import type { ContainerState, ContainerView, HealthState, PortBinding } from './container.js';
+import { serviceKey } from './container.js';
+import type { ImageFlag, ImageRef } from './image-ref.js';
+import { portWarnings, type PortWarning } from './port-exposure.js';
+import { RestartLoopDetector, type RestartLoopStatus } from './restart-loop.js';
+import { memoryBudget, percentOfCores, usageLevel, type MemoryBudget, type MemoryUsage, type UsageLevel } from './stats-math.js';
+
+/** What the stats sampler knows about one container. */
+export interface ContainerLive {
+  /** docker-stats style: 100 = one core. */
+  cpuPercent: number | null;
+  memory: MemoryUsage | null;
+}
+
+export interface GridInput {
+  containers: readonly ContainerView[];
+  /** By container id. */
+  live?: ReadonlyMap<string, ContainerLive>;
+  /** By serviceKey() and RestartLoopDetector.containerKey(): RestartLoopDetector.snapshot(). */
+  loops?: ReadonlyMap<string, RestartLoopStatus>;
+  /** Epoch ms, on the server's clock if skew is known. */
+  now: number;
+}
+
+export type ServiceState = 'running' | 'partial' | 'restarting' | 'paused' | 'stopped' | 'exited' | 'created' | 'dead' | 'removing' | 'unknown';
+
+export type DegradedReason = 'unhealthy' | 'restarting' | 'exited-nonzero' | 'restart-loop' | 'dead';
+
+export interface HealthCounts {
+  healthy: number;
+  unhealthy: number;
+  starting: number;
+  none: number;
+}
+
+export interface CpuFigures {
+  /** Sum over the replicas, 100 = one core; null until two samples exist. */
+  percent: number | null;
+  /** Sum of the limits; null when any replica has none. */
+  limitCores: number | null;
+  percentOfLimit: number | null;
+  /** The replica nearest its own limit. */
+  peakPercentOfLimit: number | null;
+  level: UsageLevel | null;
+  /** Some replica runs without a CPU limit. */
+  noLimit: boolean;
+}
+
+export interface MemoryFigures {
+  used: number | null;
+  limit: number | null;
+  percent: number | null;
+  peakPercent: number | null;
+  level: UsageLevel | null;
+  noLimit: boolean;
+}
+
+export interface ReplicaRow {
+  container: ContainerView;
+  uptimeMs: number | null;
+  cpu: CpuFigures;
+  memory: MemoryFigures;
+  restartLoop: RestartLoopStatus | null;
+  reasons: DegradedReason[];
+}
+
+export interface ServiceRow {
+  /** serviceKey(): "compose:shop/api", "oneoff:shop/api", "other:portainer". */
+  key: string;
+  project: string | null;
+  /** The Compose service, or the container name outside Compose. */
+  service: string;
+  oneoff: boolean;
+  /** Sorted by replica number, then name. */
+  replicas: ReplicaRow[];
+  running: number;
+  total: number;
+  state: ServiceState;
+  /** The latest non-zero exit code among stopped replicas. */
+  exitCode: number | null;
+  /** The worst among running replicas: unhealthy > starting > healthy > none. */
+  health: HealthState;
+  healthCounts: HealthCounts;
+  /** Docker's RestartCount summed over replicas. */
+  restarts: number;
+  lastRestartAt: number | null;
+  sinceLastRestartMs: number | null;
+  restartLoop: boolean;
+  /** Exits inside the restart-loop window. */
+  recentExits: number;
+  /** The youngest running replica's uptime: the one that restarted last. */
+  uptimeMs: number | null;
+  cpu: CpuFigures;
+  memory: MemoryFigures;
+  ports: PortBinding[];
+  portWarnings: PortWarning[];
+  image: ImageRef;
+  imageFlags: ImageFlag[];
+  /** Replicas run different images (mid-rollout, or a manual `docker run` beside Compose). */
+  mixedImages: boolean;
+  degraded: boolean;
+  reasons: DegradedReason[];
+}
+
+export interface ProjectGroup {
+  /** "compose:shop", or "other" for containers without Compose labels. */
+  key: string;
+  name: string;
+  kind: 'compose' | 'other';
+  services: ServiceRow[];
+  oneoffs: ServiceRow[];
+  degraded: boolean;
+}
+
+export interface GridVerdict {
+  degraded: boolean;
+  faults: { key: string; project: string | null; service: string; reasons: DegradedReason[] }[];
+}
+
+const OTHER = 'other';
+
+export function groupContainers(input: GridInput): ProjectGroup[] {
+  const byProject = new Map<string, { kind: 'compose' | 'other'; name: string; services: Map<string, ContainerView[]> }>();
+  for (const c of input.containers) {
+    const isCompose = c.project !== null && c.service !== null;
+    const projectKey = isCompose ? `compose:${c.project}` : OTHER;
+    let p = byProject.get(projectKey);
+    if (!p) {
+      p = { kind: isCompose ? 'compose' : 'other', name: isCompose ? c.project! : OTHER, services: new Map() };
+      byProject.set(projectKey, p);
+    }
+    const key = serviceKey(c, c.name);
+    const list = p.services.get(key);
+    if (list) list.push(c);
+    else p.services.set(key, [c]);
+  }
+
+  const groups: ProjectGroup[] = [];
+  for (const [key, p] of byProject) {
+    const rows = [...p.services.entries()].map(([k, cs]) => summariseService(k, cs, input));
+    const services = rows.filter((r) => !r.oneoff).sort(byServiceName);
+    const oneoffs = rows.filter((r) => r.oneoff).sort(byServiceName);
+    groups.push({ key, name: p.name, kind: p.kind, services, oneoffs, degraded: services.some((s) => s.degraded) });
+  }
+  // Compose projects by name; loose containers last.
+  return groups.sort((a, b) => (a.kind === b.kind ? cmp(a.name, b.name) : a.kind === 'other' ? 1 : -1));
+}
+
+/** One service's row from its containers (all sharing `key`). */
+export function summariseService(key: string, containers: readonly ContainerView[], input: Pick<GridInput, 'live' | 'loops' | 'now'>): ServiceRow {
+  const sorted = [...containers].sort(byReplica);
+  const first = sorted[0];
+  if (!first) throw new Error(`summariseService: no containers for ${key}`);
+  const oneoff = first.oneoff;
+  const replicas = sorted.map((c) => replicaRow(c, input));
+  const running = sorted.filter((c) => c.state === 'running');
+  const resourceSet = replicas.filter((r) => r.container.state === 'running');
+  const figuresFrom = resourceSet.length > 0 ? resourceSet : replicas;
+
+  const healthCounts: HealthCounts = { healthy: 0, unhealthy: 0, starting: 0, none: 0 };
+  for (const c of running) healthCounts[c.health]++;
+
+  const loop = input.loops?.get(key) ?? null;
+  let lastRestartAt: number | null = loop?.lastExitAt ?? null;
+  for (const c of sorted) {
+    if (c.restartCount > 0 && c.startedAt !== null && (lastRestartAt === null || c.startedAt > lastRestartAt)) lastRestartAt = c.startedAt;
+  }
+
+  const uptimes = replicas.map((r) => r.uptimeMs).filter((u): u is number => u !== null);
+  const ports = dedupePorts(sorted.flatMap((c) => c.ports));
+  const reasons = oneoff ? [] : unionReasons([...replicas.flatMap((r) => r.reasons), ...(loop?.looping ? (['restart-loop'] as const) : [])]);
+
+  return {
+    key,
+    project: first.project,
+    service: first.service ?? first.name,
+    oneoff,
+    replicas,
+    running: running.length,
+    total: sorted.length,
+    state: serviceState(sorted),
+    exitCode: latestFailureExit(sorted),
+    health: worstHealth(healthCounts),
+    healthCounts,
+    restarts: sorted.reduce((n, c) => n + c.restartCount, 0),
+    lastRestartAt,
+    sinceLastRestartMs: lastRestartAt === null ? null : Math.max(0, input.now - lastRestartAt),
+    restartLoop: reasons.includes('restart-loop'),
+    recentExits: loop?.exitsInWindow ?? Math.max(0, ...replicas.map((r) => r.restartLoop?.exitsInWindow ?? 0)),
+    uptimeMs: uptimes.length > 0 ? Math.min(...uptimes) : null,
+    cpu: sumCpu(figuresFrom),
+    memory: sumMemory(figuresFrom),
+    ports,
+    portWarnings: portWarnings(ports),
+    image: first.image,
+    imageFlags: [...new Set(sorted.flatMap((c) => c.imageFlags))],
+    mixedImages: sorted.some((c) => c.image.raw !== first.image.raw),
+    degraded: reasons.length > 0,
+    reasons,
+  };
+}
+
+export function replicaRow(c: ContainerView, input: Pick<GridInput, 'live' | 'loops' | 'now'>): ReplicaRow {
+  const live = input.live?.get(c.id);
+  const loop = input.loops?.get(RestartLoopDetector.containerKey(c.id)) ?? null;
+  const cpuPercent = c.state === 'running' ? live?.cpuPercent ?? null : null;
+  const cpuOfLimit = percentOfCores(cpuPercent, c.cpuLimitCores);
+  const mem = c.state === 'running' ? live?.memory ?? null : null;
+  const memPercent = mem && c.memLimit !== null ? (mem.used / c.memLimit) * 100 : null;
+  return {
+    container: c,
+    uptimeMs: c.state === 'running' && c.startedAt !== null ? Math.max(0, input.now - c.startedAt) : null,
+    cpu: {
+      percent: cpuPercent,
+      limitCores: c.cpuLimitCores,
+      percentOfLimit: cpuOfLimit,
+      peakPercentOfLimit: cpuOfLimit,
+      level: usageLevel(cpuOfLimit),
+      noLimit: c.cpuLimitCores === null,
+    },
+    memory: {
+      used: mem?.used ?? null,
+      limit: c.memLimit,
+      percent: memPercent,
+      peakPercent: memPercent,
+      level: usageLevel(memPercent),
+      noLimit: c.memLimit === null,
+    },
+    restartLoop: loop,
+    reasons: c.oneoff ? [] : containerReasons(c, loop),
+  };
+}
+
+export function containerReasons(c: ContainerView, loop: RestartLoopStatus | null = null): DegradedReason[] {
+  const reasons: DegradedReason[] = [];
+  if (c.state === 'running' && c.health === 'unhealthy') reasons.push('unhealthy');
+  if (c.state === 'restarting') reasons.push('restarting');
+  if (c.state === 'dead') reasons.push('dead');
+  if (c.state === 'exited' && isFailedExit(c)) reasons.push('exited-nonzero');
+  if (loop?.looping) reasons.push('restart-loop');
+  return reasons;
+}
+
+/** An exit that nobody asked for (see the decisions at the top of this file). */
+export function isFailedExit(c: ContainerView): boolean {
+  if (c.exitCode === null || c.exitCode === 0) return false;
+  if (c.oomKilled) return true;
+  if (c.restartPolicy.name === 'always' || c.restartPolicy.name === 'unless-stopped') return false;
+  if (c.exitCode === 143 || c.exitCode === 130 || c.exitCode === 137) return false;
+  if (c.project === null && c.restartPolicy.name === 'no') return false;
+  return true;
+}
+
+/** For `opsdeck status`: exit 1 when this says degraded. */
+export function gridVerdict(groups: readonly ProjectGroup[]): GridVerdict {
+  const faults: GridVerdict['faults'] = [];
+  for (const g of groups) {
+    for (const s of g.services) if (s.degraded) faults.push({ key: s.key, project: s.project, service: s.service, reasons: s.reasons });
+  }
+  return { degraded: faults.length > 0, faults };
+}
+
+/** The header's memory line: limits of everything that can use memory now (running, restarting, paused). */
+export function gridMemoryBudget(containers: readonly ContainerView[], hostTotal: number): MemoryBudget {
+  const live = containers.filter((c) => c.state === 'running' || c.state === 'restarting' || c.state === 'paused');
+  return memoryBudget(live.map((c) => c.memLimit), hostTotal);
+}
+
+function serviceState(cs: readonly ContainerView[]): ServiceState {
+  const count = (s: ContainerState) => cs.filter((c) => c.state === s).length;
+  const running = count('running');
+  if (cs.length === 0) return 'unknown';
+  if (count('restarting') > 0) return 'restarting';
+  if (running === cs.length) return 'running';
+  if (running > 0) return 'partial';
+  if (count('paused') > 0) return 'paused';
+  if (count('dead') > 0) return 'dead';
+  if (count('removing') > 0) return 'removing';
+  if (count('exited') > 0) return cs.some((c) => c.state === 'exited' && isFailedExit(c)) ? 'exited' : 'stopped';
+  if (count('created') === cs.length) return 'created';
+  return 'unknown';
+}
+
+function latestFailureExit(cs: readonly ContainerView[]): number | null {
+  let best: ContainerView | null = null;
+  for (const c of cs) {
+    if (c.state === 'running' || c.exitCode === null || c.exitCode === 0) continue;
+    if (best === null || (c.finishedAt ?? 0) > (best.finishedAt ?? 0)) best = c;
+  }
+  return best?.exitCode ?? null;
+}
+
+function worstHealth(h: HealthCounts): HealthState {
+  if (h.unhealthy > 0) return 'unhealthy';
+  if (h.starting > 0) return 'starting';
+  if (h.healthy > 0) return 'healthy';
+  return 'none';
+}
+
+function sumCpu(rows: readonly ReplicaRow[]): CpuFigures {
+  const percent = sumKnown(rows.map((r) => r.cpu.percent));
+  const noLimit = rows.some((r) => r.cpu.limitCores === null);
+  const limitCores = noLimit ? null : sumKnown(rows.map((r) => r.cpu.limitCores));
+  const peak = maxKnown(rows.map((r) => r.cpu.peakPercentOfLimit));
+  return {
+    percent,
+    limitCores,
+    percentOfLimit: percentOfCores(percent, limitCores),
+    peakPercentOfLimit: peak,
+    level: usageLevel(peak),
+    noLimit,
+  };
+}
+
+function sumMemory(rows: readonly ReplicaRow[]): MemoryFigures {
+  const used = sumKnown(rows.map((r) => r.memory.used));
+  const noLimit = rows.some((r) => r.memory.limit === null);
+  const limit = noLimit ? null : sumKnown(rows.map((r) => r.memory.limit));
+  const peak = maxKnown(rows.map((r) => r.memory.peakPercent));
+  return {
+    used,
+    limit,
+    percent: used !== null && limit !== null && limit > 0 ? (used / limit) * 100 : null,
+    peakPercent: peak,
+    level: usageLevel(peak),
+    noLimit,
+  };
+}
+
+function sumKnown(xs: readonly (number | null)[]): number | null {
+  let sum: number | null = null;
+  for (const x of xs) if (x !== null) sum = (sum ?? 0) + x;
+  return sum;
+}
+
+function maxKnown(xs: readonly (number | null)[]): number | null {
+  let max: number | null = null;
+  for (const x of xs) if (x !== null && (max === null || x > max)) max = x;
+  return max;
+}
+
+function dedupePorts(ports: readonly PortBinding[]): PortBinding[] {
+  const seen = new Set<string>();
+  const out: PortBinding[] = [];
+  for (const p of ports) {
+    const k = `${p.containerPort}/${p.protocol}|${p.hostIp}|${p.hostPort}`;
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(p);
+    }
+  }
+  return out;
+}
+
+const REASON_ORDER: readonly DegradedReason[] = ['restart-loop', 'unhealthy', 'restarting', 'exited-nonzero', 'dead'];
+
+function unionReasons(rs: readonly DegradedReason[]): DegradedReason[] {
+  const set = new Set(rs);
+  return REASON_ORDER.filter((r) => set.has(r));
+}
+
+function byReplica(a: ContainerView, b: ContainerView): number {
+  return (a.replica ?? Number.MAX_SAFE_INTEGER) - (b.replica ?? Number.MAX_SAFE_INTEGER) || cmp(a.name, b.name) || cmp(a.id, b.id);
+}
+
+function byServiceName(a: ServiceRow, b: ServiceRow): number {
+  return cmp(a.service, b.service) || cmp(a.key, b.key);
+}
+
+// Code-point order: the same on every machine whatever its locale, so rows never swap places.
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
