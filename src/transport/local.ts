@@ -1,0 +1,80 @@
+/**
+ * Local mode: opsdeck runs on the server itself (an operator SSHed in and started it there), so
+ * Docker is the local socket and commands run as child processes, argv straight to execve via
+ * execa: no shell, nothing to quote. Same ServerConnection shape as over SSH.
+ */
+import Dockerode from 'dockerode';
+import { execa } from 'execa';
+import { ConnectionStore } from '../model/connection-store.js';
+import { ConnectError } from './connect-errors.js';
+import { DEFAULT_MAX_BUFFER, type ExecOptions, type ExecResult, type ExecStream } from './exec-types.js';
+import type { LocalTarget } from './target.js';
+
+export function localDocker(socketPath: string): Dockerode {
+  return new Dockerode({ socketPath });
+}
+
+export async function localExec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  if (argv.length === 0) throw new Error('exec needs at least a program name');
+  const r = await execa(argv[0]!, argv.slice(1), {
+    reject: false,
+    stripFinalNewline: false,
+    maxBuffer: opts.maxBuffer ?? DEFAULT_MAX_BUFFER,
+    ...(opts.stdin !== undefined ? { input: opts.stdin } : { stdin: 'ignore' as const }),
+    ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}),
+  });
+  if (r.timedOut) throw new Error(`command did not finish within ${opts.timeoutMs} ms`);
+  if (r.isMaxBuffer) throw new Error(`output larger than ${opts.maxBuffer ?? DEFAULT_MAX_BUFFER} bytes; use execStream`);
+  // ENOENT and friends: report like a shell would (127), so callers handle one shape.
+  if (r.failed && r.exitCode === undefined && r.signal === undefined) {
+    return { code: 127, stdout: '', stderr: `${argv[0]}: ${r.originalMessage ?? 'cannot run'}\n` };
+  }
+  return {
+    code: r.exitCode ?? null,
+    ...(r.signal ? { signal: r.signal.replace(/^SIG/, '') } : {}),
+    stdout: String(r.stdout ?? ''),
+    stderr: String(r.stderr ?? ''),
+  };
+}
+
+export async function localExecStream(argv: readonly string[], opts: Pick<ExecOptions, 'stdin'> = {}): Promise<ExecStream> {
+  if (argv.length === 0) throw new Error('exec needs at least a program name');
+  const child = execa(argv[0]!, argv.slice(1), { reject: false, buffer: false, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' });
+  if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
+  const done = child.then((r) => ({ code: r.exitCode ?? null, ...(r.signal ? { signal: r.signal.replace(/^SIG/, '') } : {}) }));
+  return {
+    stdin: child.stdin,
+    stdout: child.stdout,
+    stderr: child.stderr,
+    wait: () => done,
+    kill: () => {
+      child.kill('SIGTERM');
+    },
+  };
+}
+
+/** Ping the local daemon; a missing socket or a permission problem becomes a one-line error. */
+export async function pingLocal(docker: Dockerode, target: LocalTarget): Promise<void> {
+  try {
+    await docker.ping();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES') {
+      throw new ConnectError('docker', `permission denied on the Docker socket ${target.socketPath}`, {
+        hint: 'Add your user to the docker group (sudo usermod -aG docker $USER, then log in again); membership is root-equivalent. Or run opsdeck as root.',
+        retryable: false,
+      });
+    }
+    if (code === 'ENOENT' || code === 'ECONNREFUSED') {
+      throw new ConnectError('docker', `no Docker daemon answers at ${target.socketPath}`, {
+        hint: 'Is Docker running here? Use --socket PATH (rootless: /run/user/UID/docker.sock) or --host to reach a server over SSH.',
+      });
+    }
+    throw new ConnectError('docker', `Docker at ${target.socketPath}: ${(err as Error)?.message ?? String(err)}`);
+  }
+}
+
+export function localStore(target: LocalTarget): ConnectionStore {
+  const store = new ConnectionStore(target.label);
+  return store;
+}
