@@ -1,0 +1,342 @@
+import React, { useEffect, useState } from 'react';
+import { Box, Text, useApp, useInput } from 'ink';
+import { StatusBar, type StatusLevel } from '../components/StatusBar.js';
+import { KeyHints } from '../components/KeyHints.js';
+import { HostKeyDialog } from '../components/HostKeyDialog.js';
+import { SecretInput } from '../components/SecretInput.js';
+import { ConfirmDialog } from '../components/ConfirmDialog.js';
+import { TextInput } from '../components/TextInput.js';
+import { confirmKeys } from '../components/confirm-keys.js';
+import { findBinding } from '../components/key-bindings.js';
+import { useStore, type ExternalStore } from '../components/use-store.js';
+import { useTerminalSize } from '../components/use-terminal-size.js';
+import type { ConnectionSnapshot } from '../src/model/connection-store.js';
+import { describeConnectionState } from '../src/model/connection-store.js';
+import type { PromptSnapshot } from '../src/model/prompt-store.js';
+import type { GridSnapshot } from '../src/model/grid-store.js';
+import type { ServiceRow } from '../src/model/grouping.js';
+import { completeCommandLine, commandSuggestions, parseCommandLine, type CommandDef } from '../src/model/command-line.js';
+import type { ActionResult, ServiceAction } from '../src/docker/service-actions.js';
+import { Dashboard, type ServiceRequest } from './Dashboard.js';
+import { ServiceDetail } from './ServiceDetail.js';
+import { Help } from './Help.js';
+import { dashboardKeys } from './dashboard-keys.js';
+import { detailKeys } from './detail-keys.js';
+import { failedKeys } from './failed-keys.js';
+
+/** What the App reads of a session (src/model/session-store.ts provides it). */
+export type AppSessionSnapshot =
+  | { phase: 'connecting'; label: string; step: string | undefined }
+  | { phase: 'ready'; label: string; connection: ExternalStore<ConnectionSnapshot>; grid: ExternalStore<GridSnapshot> }
+  | { phase: 'failed'; label: string; message: string; hint: string | undefined };
+
+/** What the App needs from a session: its snapshot, the prompts, and the actions. */
+export interface AppSession extends ExternalStore<AppSessionSnapshot> {
+  prompts: ExternalStore<PromptSnapshot> & { answer(id: number, value: boolean | Buffer | null): void };
+  readonly: boolean;
+  retry(): void;
+  act(action: ServiceAction, row: ServiceRow, containerId?: string): Promise<ActionResult>;
+  recreateCommand(row: ServiceRow): string;
+}
+
+/** Work that must leave Ink for a while (an interactive shell); the ui command does it and comes back. */
+export type HandOver = { kind: 'shell'; containerId: string; label: string };
+
+export interface AppProps {
+  session: AppSession;
+  color: boolean;
+  /** Called once when the user quits, before Ink unmounts. */
+  onQuit?: () => void;
+  onHandOver?: (req: HandOver) => void;
+  /** A line to show at start (e.g. the result of a shell that just ended). */
+  initialStatus?: { text: string; level: StatusLevel } | undefined;
+  /** Re-read "now" for ages and uptimes; tests pass a fixed clock. */
+  now?: () => number;
+}
+
+type Screen = { name: 'dashboard' } | { name: 'detail'; key: string } | { name: 'help'; back: Screen };
+
+export const COMMANDS: readonly CommandDef[] = [
+  { name: 'help', aliases: ['h', '?'], description: 'show every key binding' },
+  { name: 'faulted', description: 'show only faulted services (as ctrl-z)' },
+  { name: 'all', description: 'show every service again' },
+  { name: 'logs', description: 'follow the logs of services: :logs api worker', takesServices: true },
+  { name: 'quit', aliases: ['q', 'q!'], description: 'quit opsdeck' },
+];
+
+export function App({ session, color, onQuit, onHandOver, initialStatus, now = Date.now }: AppProps) {
+  const { exit } = useApp();
+  const { width, height } = useTerminalSize();
+  const snap = useStore(session);
+  const prompts = useStore(session.prompts);
+  const [screen, setScreen] = useState<Screen>({ name: 'dashboard' });
+  const [confirm, setConfirm] = useState<{ title: string; detail?: string; run: () => void } | undefined>();
+  const [commandMode, setCommandMode] = useState(false);
+  const [status, setStatus] = useState<{ text: string; level: StatusLevel } | undefined>(initialStatus);
+  const quit = () => {
+    onQuit?.();
+    exit();
+  };
+
+  const pending = prompts.pending;
+  const promptDialog = pending ? (
+    pending.kind === 'host-key' ? (
+      <HostKeyDialog question={pending.question} color={color} onAnswer={(ok) => session.prompts.answer(pending.id, ok)} />
+    ) : (
+      <SecretInput
+        prompt={pending.question.prompt}
+        onSubmit={(secret) => session.prompts.answer(pending.id, secret)}
+        onCancel={() => session.prompts.answer(pending.id, null)}
+      />
+    )
+  ) : null;
+
+  const header =
+    snap.phase === 'ready' ? (
+      <ConnectedBar title={`opsdeck · ${snap.label}${session.readonly ? ' · read-only' : ''}`} connection={snap.connection} color={color} />
+    ) : (
+      <StatusBar title={`opsdeck · ${snap.label}`} state={snap.phase === 'connecting' ? 'connecting' : 'not connected'} level={snap.phase === 'failed' ? 'error' : 'info'} color={color} />
+    );
+
+  return (
+    <Box flexDirection="column" width={width}>
+      {header}
+      {promptDialog}
+      {!promptDialog && snap.phase === 'connecting' ? <Text dimColor>{`connecting… ${snap.step ?? ''}`}</Text> : null}
+      {!promptDialog && snap.phase === 'failed' ? <Failed message={snap.message} hint={snap.hint} color={color} onRetry={session.retry} onQuit={quit} /> : null}
+      {!promptDialog && snap.phase === 'ready' ? (
+        <Ready
+          grid={snap.grid}
+          server={snap.label}
+          session={session}
+          screen={screen}
+          setScreen={setScreen}
+          width={width}
+          height={height - 2 - (confirm ? 5 : 0)}
+          color={color}
+          now={now}
+          busy={confirm !== undefined || commandMode}
+          quit={quit}
+          setStatus={setStatus}
+          setConfirm={setConfirm}
+          setCommandMode={setCommandMode}
+          onHandOver={onHandOver}
+          exit={exit}
+        />
+      ) : null}
+      {confirm ? (
+        <ConfirmDialog
+          title={confirm.title}
+          detail={confirm.detail}
+          color={color}
+          width={width}
+          onAnswer={(yes) => {
+            setConfirm(undefined);
+            if (yes) confirm.run();
+            else setStatus({ text: 'cancelled', level: 'info' });
+          }}
+        />
+      ) : null}
+      {commandMode && snap.phase === 'ready' ? (
+        <CommandLine
+          grid={snap.grid}
+          onDone={(line) => {
+            setCommandMode(false);
+            if (line === undefined) return;
+            const cmd = parseCommandLine(line, COMMANDS);
+            if (!cmd.ok) return setStatus({ text: cmd.error, level: 'error' });
+            if (cmd.name === 'quit') return quit();
+            if (cmd.name === 'help') return setScreen((s) => ({ name: 'help', back: s }));
+            if (cmd.name === 'faulted' || cmd.name === 'all') return setStatus({ text: 'use ctrl-z on the grid to toggle faulted services', level: 'info' });
+            if (cmd.name === 'logs') return setStatus({ text: `logs: ${cmd.args.join(' ') || '(no service named)'}: not in this build yet`, level: 'warn' });
+          }}
+        />
+      ) : status ? (
+        <Text color={color ? levelColour(status.level) : undefined} wrap="truncate-end">
+          {status.text}
+        </Text>
+      ) : null}
+    </Box>
+  );
+}
+
+interface ReadyProps {
+  grid: ExternalStore<GridSnapshot>;
+  server: string;
+  session: AppSession;
+  screen: Screen;
+  setScreen: React.Dispatch<React.SetStateAction<Screen>>;
+  width: number;
+  height: number;
+  color: boolean;
+  now: () => number;
+  busy: boolean;
+  quit: () => void;
+  setStatus: (s: { text: string; level: StatusLevel } | undefined) => void;
+  setConfirm: (c: { title: string; detail?: string; run: () => void } | undefined) => void;
+  setCommandMode: (on: boolean) => void;
+  onHandOver: ((req: HandOver) => void) | undefined;
+  exit: () => void;
+}
+
+/** The screens that need the grid: subscribing here starts the grid's streams, leaving stops them. */
+function Ready(p: ReadyProps) {
+  const grid = useStore(p.grid);
+  const now = p.now();
+  const { session, setStatus } = p;
+
+  const run = (action: ServiceAction, row: ServiceRow) => {
+    setStatus({ text: `${action} ${row.service}…`, level: 'info' });
+    void session.act(action, row).then((r) => setStatus({ text: r.message, level: r.ok ? 'ok' : 'error' }));
+  };
+
+  const request = (req: ServiceRequest, row: ServiceRow) => {
+    const name = row.project ? `${row.project}/${row.service}` : row.service;
+    const n = row.replicas.length;
+    const replicas = `${n} container${n === 1 ? '' : 's'}`;
+    switch (req) {
+      case 'open':
+        return p.setScreen({ name: 'detail', key: row.key });
+      case 'logs':
+        return setStatus({ text: `logs for ${name}: not in this build yet`, level: 'warn' });
+      case 'restart':
+        return p.setConfirm({ title: `Restart ${name} (${replicas})?`, run: () => run('restart', row) });
+      case 'stop':
+        return p.setConfirm({ title: `Stop ${name} (${replicas})?`, detail: 'It stays down until started again.', run: () => run('stop', row) });
+      case 'start':
+        return p.setConfirm({ title: `Start ${name} (${replicas})?`, run: () => run('start', row) });
+      case 'recreate':
+        return p.setConfirm({ title: `Recreate ${name}?`, detail: `Runs on the server: ${session.recreateCommand(row)}`, run: () => run('recreate', row) });
+      case 'shell': {
+        if (session.readonly) return setStatus({ text: 'read-only: shell is disabled', level: 'warn' });
+        const target = row.replicas.find((r) => r.container.state === 'running')?.container;
+        if (!target) return setStatus({ text: `${name} has no running container to open a shell in`, level: 'warn' });
+        if (!p.onHandOver) return setStatus({ text: 'shell is not available here', level: 'warn' });
+        p.onHandOver({ kind: 'shell', containerId: target.id, label: target.name });
+        return p.exit();
+      }
+    }
+  };
+
+  const active = !p.busy;
+  if (p.screen.name === 'help') {
+    const back = p.screen.back;
+    return (
+      <Help
+        sections={[
+          { title: 'Grid', bindings: session.readonly ? dashboardKeys.filter((b) => !b.mutates) : dashboardKeys },
+          { title: 'Service details', bindings: detailKeys },
+          { title: 'Confirmations', bindings: confirmKeys },
+          { title: 'Commands (press : on the grid)', bindings: COMMANDS.map((c) => ({ keys: [`:${c.name}`], action: c.name, hint: c.name, description: c.description })) },
+        ]}
+        width={p.width}
+        onBack={() => p.setScreen(back)}
+        onQuit={p.quit}
+      />
+    );
+  }
+  if (p.screen.name === 'detail') {
+    const key = p.screen.key;
+    const row = grid.groups.flatMap((g) => [...g.services, ...g.oneoffs]).find((s) => s.key === key);
+    if (!row) {
+      return (
+        <Box flexDirection="column">
+          <Text>{`${key.replace(/^\w+:/, '')} is gone (removed from the server).`}</Text>
+          <BackOnly onBack={() => p.setScreen({ name: 'dashboard' })} />
+        </Box>
+      );
+    }
+    return (
+      <ServiceDetail
+        row={row}
+        exits={grid.exits.get(row.key) ?? []}
+        width={p.width}
+        height={p.height}
+        color={p.color}
+        readonly={session.readonly}
+        isActive={active}
+        now={now}
+        onLogs={() => request('logs', row)}
+        onShell={() => request('shell', row)}
+        onBack={() => p.setScreen({ name: 'dashboard' })}
+        onHelp={() => p.setScreen({ name: 'help', back: p.screen })}
+        onQuit={p.quit}
+      />
+    );
+  }
+  return (
+    <Dashboard
+      server={p.server}
+      grid={grid}
+      width={p.width}
+      height={p.height}
+      color={p.color}
+      readonly={session.readonly}
+      isActive={active}
+      now={now}
+      onRequest={request}
+      onCommandMode={() => p.setCommandMode(true)}
+      onHelp={() => p.setScreen({ name: 'help', back: p.screen })}
+      onQuit={p.quit}
+      onRefused={(text) => setStatus({ text, level: 'warn' })}
+    />
+  );
+}
+
+function CommandLine({ grid, onDone }: { grid: ExternalStore<GridSnapshot>; onDone: (line: string | undefined) => void }) {
+  const g = useStore(grid);
+  const services = [...new Set(g.groups.flatMap((x) => x.services.map((s) => s.service)))];
+  const [line, setLine] = useState('');
+  const offers = commandSuggestions(line, COMMANDS, services);
+  return (
+    <Box flexDirection="column">
+      <TextInput
+        prefix=":"
+        onChange={setLine}
+        onSubmit={(v) => onDone(v)}
+        onCancel={() => onDone(undefined)}
+        complete={(v) => completeCommandLine(v, COMMANDS, services)}
+      />
+      {offers.length ? <Text dimColor>{`tab: ${offers.join('  ')}`}</Text> : null}
+    </Box>
+  );
+}
+
+function BackOnly({ onBack }: { onBack: () => void }) {
+  useInput((_input, key) => {
+    if (key.escape) onBack();
+  });
+  return <Text dimColor>esc back</Text>;
+}
+
+function ConnectedBar({ title, connection, color }: { title: string; connection: ExternalStore<ConnectionSnapshot>; color: boolean }) {
+  const c = useStore(connection);
+  // A countdown ("next in 4s") must tick even when nothing else changes.
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    if (c.state.status !== 'reconnecting') return;
+    const t = setInterval(() => setTick((n) => n + 1), 1000);
+    return () => clearInterval(t);
+  }, [c.state.status]);
+  const level: StatusLevel = c.state.status === 'connected' ? 'ok' : c.state.status === 'reconnecting' || c.state.status === 'connecting' ? 'warn' : 'error';
+  return <StatusBar title={title} state={describeConnectionState(c.state)} level={level} color={color} />;
+}
+
+function Failed({ message, hint, color, onRetry, onQuit }: { message: string; hint: string | undefined; color: boolean; onRetry: () => void; onQuit: () => void }) {
+  useInput((input, key) => {
+    const b = findBinding(failedKeys, input, key);
+    if (b?.action === 'retry') onRetry();
+    else if (b?.action === 'quit') onQuit();
+  });
+  return (
+    <Box flexDirection="column">
+      <Text color={color ? 'red' : undefined}>{message}</Text>
+      {hint ? <Text>{hint}</Text> : null}
+      <KeyHints bindings={failedKeys} width={80} />
+    </Box>
+  );
+}
+
+function levelColour(level: StatusLevel): string {
+  return { ok: 'green', warn: 'yellow', error: 'red', info: 'cyan' }[level];
+}

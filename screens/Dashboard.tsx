@@ -1,0 +1,129 @@
+import React, { useMemo, useState } from 'react';
+import { Box, Text, useInput } from 'ink';
+import { Table, type TableColumn, type TableRow } from '../components/Table.js';
+import { KeyHints } from '../components/KeyHints.js';
+import { TextInput } from '../components/TextInput.js';
+import { findBinding } from '../components/key-bindings.js';
+import type { GridSnapshot } from '../src/model/grid-store.js';
+import { compileFilter, gridLines, moveSelection, type GridFilter } from '../src/model/grid-view.js';
+import type { ServiceRow } from '../src/model/grouping.js';
+import { fitColumns } from '../src/render/columns.js';
+import { GRID_COLUMNS, serviceCells } from '../src/render/service-row.js';
+import { headerLine } from '../src/render/status-table.js';
+import { formatAgo } from '../src/render/duration.js';
+import { visibleDashboardKeys, type DashboardAction } from './dashboard-keys.js';
+
+export type ServiceRequest = 'restart' | 'stop' | 'start' | 'recreate' | 'shell' | 'logs' | 'open';
+
+export interface DashboardProps {
+  server: string;
+  grid: GridSnapshot;
+  width: number;
+  height: number;
+  color: boolean;
+  readonly: boolean;
+  /** False while a dialog or the command line has the keyboard. */
+  isActive: boolean;
+  now: number;
+  onRequest: (request: ServiceRequest, row: ServiceRow) => void;
+  onCommandMode: () => void;
+  onHelp: () => void;
+  onQuit: () => void;
+  onRefused: (message: string) => void;
+}
+
+/** The service grid: one row per Compose service, grouped by project. */
+export function Dashboard(p: DashboardProps) {
+  const [selected, setSelected] = useState<string | undefined>();
+  const [filter, setFilter] = useState<GridFilter>({ text: '', faultedOnly: false });
+  const [editingFilter, setEditingFilter] = useState(false);
+  const keys = visibleDashboardKeys(p.readonly);
+
+  const lines = useMemo(() => gridLines(p.grid.groups, filter), [p.grid.groups, filter]);
+  const current = lines.find((l) => l.kind === 'service' && l.key === selected) ?? lines.find((l) => l.kind === 'service');
+  const currentRow = current?.kind === 'service' ? current.row : undefined;
+  const bodyHeight = Math.max(3, p.height - 5);
+  const move = (d: number | 'first' | 'last') => setSelected(moveSelection(lines, currentRow?.key, d));
+
+  useInput(
+    (input, key) => {
+      const b = findBinding(keys, input, key);
+      if (!b) {
+        const hidden = findBinding(visibleDashboardKeys(false), input, key);
+        if (hidden && p.readonly) p.onRefused(`read-only: ${hidden.hint} is disabled`);
+        return;
+      }
+      const act = (a: DashboardAction) => {
+        if (!currentRow) return;
+        switch (a) {
+          case 'open': return p.onRequest('open', currentRow);
+          case 'logs': return p.onRequest('logs', currentRow);
+          case 'restart': return p.onRequest('restart', currentRow);
+          case 'stopStart': return p.onRequest(currentRow.running > 0 ? 'stop' : 'start', currentRow);
+          case 'recreate': return p.onRequest('recreate', currentRow);
+          case 'shell': return p.onRequest('shell', currentRow);
+          default: return;
+        }
+      };
+      switch (b.action) {
+        case 'down': return move(1);
+        case 'up': return move(-1);
+        case 'top': return move('first');
+        case 'bottom': return move('last');
+        case 'pageDown': return move(bodyHeight);
+        case 'pageUp': return move(-bodyHeight);
+        case 'filter': return setEditingFilter(true);
+        case 'command': return p.onCommandMode();
+        case 'faulted': return setFilter((f) => ({ ...f, faultedOnly: !f.faultedOnly }));
+        case 'clear': return setFilter({ text: '', faultedOnly: false });
+        case 'help': return p.onHelp();
+        case 'quit': return p.onQuit();
+        default: return act(b.action);
+      }
+    },
+    { isActive: p.isActive && !editingFilter },
+  );
+
+  const fitted = fitColumns(GRID_COLUMNS, p.width);
+  const spec = new Map(GRID_COLUMNS.map((c) => [c.id, c]));
+  const columns: TableColumn[] = fitted.map((c) => ({ key: c.id, header: spec.get(c.id as never)!.header, width: c.width, ...(spec.get(c.id as never)!.align ? { align: 'right' as const } : {}) }));
+  const memWidth = fitted.find((c) => c.id === 'mem')?.width ?? 0;
+  const rows: TableRow[] = lines.map((l) =>
+    l.kind === 'project'
+      ? { id: l.key, heading: `${l.name}${l.degraded ? '  ⚠' : ''}`, cells: {} }
+      : { id: l.key, cells: serviceCells(l.row, { color: p.color, now: p.now, memWidth }) },
+  );
+  const filterError = filter.text ? compileFilter(filter).error : undefined;
+  const header = headerLine(p.server, p.grid.host, p.grid.budget);
+
+  return (
+    <Box flexDirection="column">
+      <Text dimColor={!p.grid.stale} color={p.grid.stale && p.color ? 'yellow' : undefined} wrap="truncate-end">
+        {p.grid.stale ? `STALE (last update ${formatAgo(p.grid.updatedAt, p.now)}) · ${header}` : header}
+      </Text>
+      {p.grid.status === 'loading' ? <Text dimColor>loading containers…</Text> : null}
+      {p.grid.status === 'error' ? <Text color={p.color ? 'red' : undefined}>{`cannot read the containers: ${p.grid.error ?? ''}`}</Text> : null}
+      {p.grid.status !== 'loading' ? <Table columns={columns} rows={rows} selectedId={currentRow?.key} height={bodyHeight} color={p.color} /> : null}
+      {lines.length === 0 && p.grid.status === 'ready' ? <Text dimColor>{filter.text || filter.faultedOnly ? 'no service matches the filter' : 'no containers on this server'}</Text> : null}
+      {editingFilter ? (
+        <TextInput
+          prefix="/"
+          initial={filter.text}
+          onChange={(text) => setFilter((f) => ({ ...f, text }))}
+          onSubmit={() => setEditingFilter(false)}
+          onCancel={() => {
+            setFilter((f) => ({ ...f, text: '' }));
+            setEditingFilter(false);
+          }}
+        />
+      ) : (
+        <Text dimColor wrap="truncate-end">
+          {[filter.text ? `filter: /${filter.text}` : '', filter.faultedOnly ? 'faulted only' : '', filterError ?? '', p.grid.verdict.degraded ? `${p.grid.verdict.faults.length} faulted` : 'all services ok']
+            .filter(Boolean)
+            .join(' · ')}
+        </Text>
+      )}
+      <KeyHints bindings={keys} width={p.width} />
+    </Box>
+  );
+}

@@ -1,0 +1,66 @@
+import type { CommandSpec } from '../command.js';
+import { intOption } from '../command.js';
+import { connectionOptions, type ConnectionFlags } from '../connection-options.js';
+import { EXIT, UserError } from '../errors.js';
+import { resolveTarget } from '../../transport/target.js';
+import { colorEnabled } from '../../render/health.js';
+import { sanitise } from '../../render/sanitise.js';
+
+export const uiCommand: CommandSpec = {
+  name: 'ui',
+  hidden: true,
+  summary: 'Open the terminal UI (the default command).',
+  usage: '[ui] [--host NAME] [--readonly] [--interval MS] [options]',
+  options: {
+    ...connectionOptions,
+    readonly: { type: 'boolean', description: 'hide and refuse every action that changes the server (a shared on-call screen)' },
+    interval: { type: 'string', valueName: 'MS', description: 'stats sampling interval in milliseconds (default 2000)' },
+  },
+  async run(ctx) {
+    const flags = ctx.values as ConnectionFlags;
+    const intervalMs = intOption(ctx.values.interval, 'interval', { min: 250, max: 60_000, fallback: 2000 });
+    if (!ctx.stdin.isTTY || !ctx.stdout.isTTY) {
+      throw new UserError('the terminal UI needs an interactive terminal', {
+        hint: "For scripts and cron use a command instead, e.g. 'opsdeck status --json'.",
+      });
+    }
+    const target = await resolveTarget(flags, ctx.env);
+    // Loaded only here, so the non-interactive commands do not pay for React and Ink at start-up.
+    const [{ render }, React, { App }, { SessionStore }, { runInteractiveShell }] = await Promise.all([
+      import('ink'),
+      import('react'),
+      import('../../../screens/App.js'),
+      import('../../model/session-store.js'),
+      import('../../docker/interactive-shell.js'),
+    ]);
+    type HandOver = import('../../../screens/App.js').HandOver;
+    const stdout = ctx.stdout as NodeJS.WriteStream;
+    const stdin = ctx.stdin as NodeJS.ReadStream;
+    const session = new SessionStore(target, { intervalMs, readonly: Boolean(ctx.values.readonly) });
+    void session.start();
+    let status: { text: string; level: 'ok' | 'warn' | 'error' | 'info' } | undefined;
+    // Ink owns the terminal until the App hands it over (a shell) or the operator quits; after a
+    // shell the App is drawn again on the same session, streams and all.
+    for (;;) {
+      let handOver: HandOver | undefined;
+      const instance = render(
+        React.createElement(App, { session, color: colorEnabled(ctx.env), onHandOver: (h: HandOver) => (handOver = h), initialStatus: status }),
+        { stdout, stdin, exitOnCtrlC: false },
+      );
+      await instance.waitUntilExit();
+      if (!handOver) break;
+      const conn = session.connection;
+      if (!conn) break;
+      stdout.write(`\u001b[2J\u001b[H--- shell in ${handOver.label} (exit the shell to return to opsdeck) ---\r\n`);
+      try {
+        const code = await runInteractiveShell(conn.docker, handOver.containerId, { stdin, stdout });
+        status = { text: `shell in ${handOver.label} ended${code === null ? '' : ` (exit ${code})`}`, level: code ? 'warn' : 'ok' };
+      } catch (err) {
+        status = { text: `shell in ${handOver.label} failed: ${sanitise((err as Error).message)}`, level: 'error' };
+      }
+      stdout.write('\u001b[2J\u001b[H');
+    }
+    await session.close();
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,66 @@
+import type Dockerode from 'dockerode';
+import { DockerEventSchema, type DockerEvent } from './schemas.js';
+
+export interface EventStreamHandle {
+  stop(): void;
+}
+
+/**
+ * Follow Docker's events for containers. The API sends one JSON object per line, but chunks do
+ * not respect lines, so bytes are buffered up to the newline. `since` (seconds, from the last
+ * event seen) lets a caller resume after a reconnect without missing what happened meanwhile.
+ */
+export async function followContainerEvents(
+  docker: Dockerode,
+  onEvent: (ev: DockerEvent) => void,
+  opts: { since?: number; until?: number; onEnd?: (err?: Error) => void } = {},
+): Promise<EventStreamHandle> {
+  const query: Record<string, string | number> = { filters: JSON.stringify({ type: ['container'] }) };
+  if (opts.since !== undefined) query.since = opts.since;
+  if (opts.until !== undefined) query.until = opts.until;
+  const stream = (await docker.getEvents(query as Dockerode.GetEventsOptions)) as NodeJS.ReadableStream & { destroy(): void };
+  let buf = '';
+  let stopped = false;
+  stream.setEncoding?.('utf8');
+  stream.on('data', (chunk: string | Buffer) => {
+    buf += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    // A server that never sends a newline must not grow this without bound.
+    if (buf.length > 1 << 20) buf = '';
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (!line) continue;
+      let json: unknown;
+      try {
+        json = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      const ev = DockerEventSchema.safeParse(json);
+      if (ev.success) onEvent(ev.data);
+    }
+  });
+  const end = (err?: Error) => {
+    if (stopped) return;
+    stopped = true;
+    opts.onEnd?.(err);
+  };
+  stream.on('error', (e: Error) => end(e));
+  stream.on('end', () => end());
+  stream.on('close', () => end());
+  return {
+    stop() {
+      stopped = true;
+      stream.destroy();
+    },
+  };
+}
+
+/** Events between two server times (seconds): the stream ends by itself at `until`. */
+export function readContainerEvents(docker: Dockerode, since: number, until: number): Promise<DockerEvent[]> {
+  return new Promise((resolve, reject) => {
+    const events: DockerEvent[] = [];
+    followContainerEvents(docker, (ev) => events.push(ev), { since, until, onEnd: (err) => (err ? reject(err) : resolve(events)) }).catch(reject);
+  });
+}

@@ -1,0 +1,182 @@
+import type Dockerode from 'dockerode';
+import { ContainerStatsSchema } from './schemas.js';
+import { cgroupCpuPercent, cgroupMemoryUsed, cgroupStatsArgv, parseCgroupOutput, type CgroupSample } from './cgroup-stats.js';
+import { cpuPercent, cpuSampleFromStats, memoryUsage, type CpuSample, type MemoryUsage } from '../model/stats-math.js';
+import type { ContainerLive } from '../model/grouping.js';
+import type { ExecResult } from '../transport/exec-types.js';
+
+export interface SamplerTarget {
+  id: string;
+  /** HostConfig.Memory: stats report the host's memory as "limit" when none is set. */
+  memLimit: number | null;
+}
+
+export interface StatsSource {
+  docker: Dockerode;
+  exec(argv: readonly string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
+}
+
+export interface StatsSamplerOptions {
+  /** Between the starts of two rounds. */
+  intervalMs?: number;
+  /** API requests in flight at once (the fallback path). */
+  concurrency?: number;
+  hostCpus?: number;
+}
+
+export type SamplerPath = 'cgroup' | 'api';
+
+/**
+ * One scheduler for every container's stats (lazydocker opens a streaming connection per
+ * container; docker stats -a asks dockerd for every container every second).
+ *
+ * The preferred path reads the cgroup files on the server in one exec per round (see
+ * cgroup-stats.ts). Containers whose files cannot be found (rootless Docker, an unusual cgroup
+ * layout, a user without a shell) are sampled through the API instead: one-shot requests with
+ * bounded concurrency. Either way CPU % comes from this round and the previous one, and a round
+ * still running when the next is due is not doubled up.
+ */
+export class StatsSampler {
+  #src: StatsSource;
+  #intervalMs: number;
+  #concurrency: number;
+  #hostCpus: number | undefined;
+  #apiPrev = new Map<string, CpuSample>();
+  #cgPrev: CgroupSample | null = null;
+  #cgroupUsable = true;
+  #live: ReadonlyMap<string, ContainerLive> = new Map();
+  #timer: NodeJS.Timeout | undefined;
+  #inFlight = false;
+  #targets: () => readonly SamplerTarget[];
+  #onRound: (live: ReadonlyMap<string, ContainerLive>) => void;
+  /** Which path the last round used for most containers (for doctor / the status bar). */
+  path: SamplerPath = 'cgroup';
+
+  constructor(src: StatsSource, targets: () => readonly SamplerTarget[], onRound: (live: ReadonlyMap<string, ContainerLive>) => void, opts: StatsSamplerOptions = {}) {
+    this.#src = src;
+    this.#targets = targets;
+    this.#onRound = onRound;
+    this.#intervalMs = opts.intervalMs ?? 2000;
+    this.#concurrency = opts.concurrency ?? 8;
+    this.#hostCpus = opts.hostCpus;
+  }
+
+  set hostCpus(n: number | undefined) {
+    this.#hostCpus = n;
+  }
+
+  start(): void {
+    if (this.#timer) return;
+    void this.round();
+    this.#timer = setInterval(() => void this.round(), this.#intervalMs);
+    this.#timer.unref?.();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Forget baselines: after a long gap the next round starts fresh instead of averaging over it. */
+  reset(): void {
+    this.#apiPrev.clear();
+    this.#cgPrev = null;
+  }
+
+  /**
+   * One round. `gapMs` > 0 takes two readings that far apart within the round (for one-shot
+   * callers such as `opsdeck status`, which have no previous round); 0 compares with the last round.
+   */
+  async round(gapMs = 0): Promise<ReadonlyMap<string, ContainerLive>> {
+    if (this.#inFlight) return this.#live;
+    this.#inFlight = true;
+    try {
+      const targets = [...this.#targets()];
+      const next = new Map<string, ContainerLive>();
+      let rest = targets;
+      if (this.#cgroupUsable && targets.length > 0) rest = await this.#cgroupRound(targets, gapMs, next);
+      if (rest.length > 0) await this.#apiRound(rest, gapMs, next);
+      const seen = new Set(targets.map((t) => t.id));
+      for (const id of this.#apiPrev.keys()) if (!seen.has(id)) this.#apiPrev.delete(id);
+      this.path = rest.length > targets.length / 2 ? 'api' : 'cgroup';
+      this.#live = next;
+      this.#onRound(next);
+      return next;
+    } finally {
+      this.#inFlight = false;
+    }
+  }
+
+  /** Returns the targets it could not read. */
+  async #cgroupRound(targets: readonly SamplerTarget[], gapMs: number, out: Map<string, ContainerLive>): Promise<SamplerTarget[]> {
+    let samples: CgroupSample[];
+    try {
+      const r = await this.#src.exec(cgroupStatsArgv(targets.map((t) => t.id), gapMs / 1000), { timeoutMs: 10_000 + gapMs });
+      samples = r.code === 0 ? parseCgroupOutput(r.stdout) : [];
+    } catch {
+      samples = [];
+    }
+    const cur = samples.at(-1);
+    if (!cur || cur.containers.size === 0) {
+      // Nothing readable at all: this server's layout is not one we know; stay on the API.
+      this.#cgroupUsable = false;
+      return [...targets];
+    }
+    const base = samples.length > 1 ? samples[0]! : this.#cgPrev;
+    const missing: SamplerTarget[] = [];
+    for (const t of targets) {
+      const c = cur.containers.get(t.id);
+      if (!c) {
+        missing.push(t);
+        continue;
+      }
+      const p = base?.containers.get(t.id);
+      const used = cgroupMemoryUsed(c);
+      out.set(t.id, {
+        cpuPercent: base && p ? cgroupCpuPercent(base, p, cur, c) : null,
+        memory: used === null ? null : memoryFigures(used, t.memLimit),
+      });
+    }
+    this.#cgPrev = cur;
+    return missing;
+  }
+
+  async #apiRound(targets: readonly SamplerTarget[], gapMs: number, out: Map<string, ContainerLive>): Promise<void> {
+    const runAll = async () => {
+      let i = 0;
+      const worker = async () => {
+        while (i < targets.length) {
+          const t = targets[i++]!;
+          const live = await this.#apiSample(t);
+          if (live) out.set(t.id, live);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(this.#concurrency, targets.length) }, worker));
+    };
+    await runAll();
+    if (gapMs > 0) {
+      await new Promise((r) => setTimeout(r, gapMs));
+      await runAll();
+    }
+  }
+
+  async #apiSample(t: SamplerTarget): Promise<ContainerLive | null> {
+    let raw: unknown;
+    try {
+      raw = await this.#src.docker.getContainer(t.id).stats({ stream: false, 'one-shot': true } as { stream: false });
+    } catch {
+      // Gone between the list and the sample, or not running: the events stream will say so.
+      return null;
+    }
+    const parsed = ContainerStatsSchema.safeParse(raw);
+    if (!parsed.success) return null;
+    const cur = cpuSampleFromStats(parsed.data, this.#hostCpus);
+    const prev = this.#apiPrev.get(t.id);
+    if (cur) this.#apiPrev.set(t.id, cur);
+    return { cpuPercent: cur ? cpuPercent(prev, cur) : null, memory: memoryUsage(parsed.data, t.memLimit) };
+  }
+}
+
+function memoryFigures(used: number, limit: number | null): MemoryUsage {
+  return { used, limit, percent: limit && limit > 0 ? (used / limit) * 100 : null };
+}

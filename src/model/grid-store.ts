@@ -1,0 +1,338 @@
+import type Dockerode from 'dockerode';
+import { Store } from './store.js';
+import { composeIdentity, containerFromInspect, serviceKey, type ContainerView } from './container.js';
+import { groupContainers, gridVerdict, gridMemoryBudget, type ContainerLive, type GridVerdict, type ProjectGroup } from './grouping.js';
+import { RestartLoopDetector, eventTime } from './restart-loop.js';
+import type { MemoryBudget } from './stats-math.js';
+import { ContainerInspectSchema, type DockerEvent } from '../docker/schemas.js';
+import { StatsSampler } from '../docker/stats-sampler.js';
+import { followContainerEvents, readContainerEvents, type EventStreamHandle } from '../docker/event-stream.js';
+import { readHostFacts, type HostFacts } from '../docker/host-facts.js';
+import { negotiateApiVersion } from '../docker/api-version.js';
+import type { ExecResult } from '../transport/exec-types.js';
+import { sanitise, sanitiseRecord } from '../render/sanitise.js';
+
+/** What the grid needs of a connection; ServerConnection provides it. */
+export interface GridSource {
+  docker: Dockerode;
+  exec(argv: readonly string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
+  onReconnected(listener: () => void): () => void;
+}
+
+export interface ExitRecord {
+  at: number;
+  containerId: string;
+  containerName: string;
+  exitCode: number | null;
+}
+
+export interface GridSnapshot {
+  status: 'loading' | 'ready' | 'error';
+  error: string | undefined;
+  host: HostFacts | null;
+  groups: readonly ProjectGroup[];
+  verdict: GridVerdict;
+  budget: MemoryBudget | null;
+  /** By id, for the detail screen and actions. */
+  containers: ReadonlyMap<string, ContainerView>;
+  /** Exits seen on the events stream since opsdeck started, newest last, by serviceKey(). */
+  exits: ReadonlyMap<string, readonly ExitRecord[]>;
+  /** True while the connection is down: figures on screen are the last known, not current. */
+  stale: boolean;
+  /** Local epoch ms of the last change from the server. */
+  updatedAt: number;
+}
+
+export interface GridStoreOptions {
+  intervalMs?: number;
+  /** Only these Compose projects (opsdeck status --project). */
+  projects?: readonly string[];
+  /** Redraw at most this often. */
+  publishEveryMs?: number;
+  now?: () => number;
+}
+
+const INSPECT_CONCURRENCY = 8;
+const HOST_FACTS_EVERY_MS = 30_000;
+const MAX_EXITS_KEPT = 50;
+// Matches the restart-loop window: "three exits within five minutes".
+const RESTART_HISTORY_SEC = 5 * 60;
+// Events that can change what inspect says about a container.
+const REINSPECT = new Set(['create', 'start', 'restart', 'die', 'stop', 'kill', 'pause', 'unpause', 'oom', 'rename', 'update', 'health_status']);
+
+/**
+ * The live service grid. The container list is loaded once and then kept current by the events
+ * stream (a container is re-inspected when an event says it changed; nothing is re-polled on a
+ * timer). Stats come from one sampler for all containers. Snapshots are published at most every
+ * `publishEveryMs`, and only when something changed, so an idle server costs no redraws.
+ */
+export class GridStore extends Store<GridSnapshot> {
+  #src: GridSource;
+  #opts: Required<Omit<GridStoreOptions, 'projects'>> & { projects: readonly string[] | undefined };
+  #views = new Map<string, ContainerView>();
+  #live: ReadonlyMap<string, ContainerLive> = new Map();
+  #exits = new Map<string, ExitRecord[]>();
+  #detector: RestartLoopDetector;
+  #host: HostFacts | null = null;
+  #sampler: StatsSampler;
+  #events: EventStreamHandle | undefined;
+  #lastEventSec: number | undefined;
+  #seenEvents = new Set<string>();
+  #pendingInspect = new Set<string>();
+  #inspectTimer: NodeJS.Timeout | undefined;
+  #publishTimer: NodeJS.Timeout | undefined;
+  #hostTimer: NodeJS.Timeout | undefined;
+  #dirty = false;
+  #lastPublish = 0;
+  #running = false;
+  #stale = false;
+  #unsubReconnect: (() => void) | undefined;
+
+  constructor(src: GridSource, opts: GridStoreOptions = {}) {
+    const now = opts.now ?? Date.now;
+    super(emptySnapshot(now()));
+    this.#src = src;
+    this.#opts = { intervalMs: opts.intervalMs ?? 2000, publishEveryMs: opts.publishEveryMs ?? 250, now, projects: opts.projects };
+    this.#detector = new RestartLoopDetector({ now: () => this.#serverNow() });
+    this.#sampler = new StatsSampler(src, () => this.#sampleTargets(), (live) => {
+      this.#live = live;
+      this.#markDirty();
+    }, { intervalMs: this.#opts.intervalMs });
+  }
+
+  protected override onFirstSubscriber(): void {
+    void this.start();
+  }
+
+  protected override onLastUnsubscribe(): void {
+    this.stop();
+  }
+
+  /** Load everything, then follow events and sample stats until stop(). */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    this.#unsubReconnect = this.#src.onReconnected(() => void this.#resume());
+    await this.#loadAll();
+    if (!this.#running) return;
+    await this.#followEvents();
+    this.#sampler.start();
+    this.#hostTimer = setInterval(() => void this.#refreshHost(), HOST_FACTS_EVERY_MS);
+    this.#hostTimer.unref?.();
+  }
+
+  stop(): void {
+    this.#running = false;
+    this.#unsubReconnect?.();
+    this.#events?.stop();
+    this.#events = undefined;
+    this.#sampler.stop();
+    clearTimeout(this.#inspectTimer);
+    clearTimeout(this.#publishTimer);
+    clearInterval(this.#hostTimer);
+  }
+
+  /**
+   * One complete picture for `opsdeck status`: load, replay the restart-loop window from the
+   * events API, and one stats round that reads twice `sampleGapMs` apart (CPU % needs two
+   * readings), all at once.
+   */
+  async snapshotOnce(sampleGapMs = 300): Promise<GridSnapshot> {
+    await this.#loadAll();
+    const nowSec = Math.floor(this.#serverNow() / 1000);
+    const [recent, live] = await Promise.all([
+      readContainerEvents(this.#src.docker, nowSec - RESTART_HISTORY_SEC, nowSec).catch(() => []),
+      this.#sampler.round(sampleGapMs),
+    ]);
+    for (const ev of recent) this.#onEvent(ev, { reinspect: false });
+    this.#live = live;
+    this.#publishNow();
+    return this.getSnapshot();
+  }
+
+  /** How stats are read: from cgroup files over exec, or through the Docker API. */
+  get statsPath(): 'cgroup' | 'api' {
+    return this.#sampler.path;
+  }
+
+  /** Re-read one container now (after an action), without waiting for its event. */
+  async refreshContainer(id: string): Promise<void> {
+    await this.#inspect([id]);
+    this.#markDirty();
+  }
+
+  async #loadAll(): Promise<void> {
+    try {
+      await negotiateApiVersion(this.#src.docker);
+      const [list] = await Promise.all([this.#src.docker.listContainers({ all: true }), this.#refreshHost()]);
+      const ids = list.filter((c) => this.#wanted(c.Labels?.['com.docker.compose.project'])).map((c) => c.Id);
+      this.#views.clear();
+      await this.#inspect(ids);
+      this.#stale = false;
+      this.#publishNow('ready');
+    } catch (err) {
+      this.#publishNow('error', err);
+    }
+  }
+
+  async #refreshHost(): Promise<void> {
+    try {
+      this.#host = await readHostFacts(this.#src.docker, (argv, o) => this.#src.exec(argv, o));
+      this.#sampler.hostCpus = this.#host.cpus || undefined;
+      this.#markDirty();
+    } catch {
+      // Keep the last facts; the connection state tells why.
+    }
+  }
+
+  async #inspect(ids: readonly string[]): Promise<void> {
+    let i = 0;
+    const worker = async () => {
+      while (i < ids.length) {
+        const id = ids[i++]!;
+        try {
+          const raw = await this.#src.docker.getContainer(id).inspect();
+          const parsed = ContainerInspectSchema.safeParse(raw);
+          if (!parsed.success) continue;
+          const view = containerFromInspect(parsed.data);
+          if (this.#wanted(view.project ?? undefined)) this.#views.set(view.id, view);
+        } catch (err) {
+          if ((err as { statusCode?: number }).statusCode === 404) this.#views.delete(id);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(INSPECT_CONCURRENCY, ids.length) }, worker));
+  }
+
+  async #followEvents(): Promise<void> {
+    try {
+      // The first time, replay the restart-loop window so a loop that began before opsdeck
+      // started is flagged at once; after a reconnect, resume where the stream broke off.
+      const since = this.#lastEventSec ?? Math.floor(this.#serverNow() / 1000) - RESTART_HISTORY_SEC;
+      this.#events = await followContainerEvents(this.#src.docker, (ev) => this.#onEvent(ev), {
+        since,
+        onEnd: () => {
+          // The stream only ends when the connection dropped (or we stopped it).
+          if (!this.#running) return;
+          this.#stale = true;
+          this.#markDirty();
+        },
+      });
+    } catch {
+      this.#stale = true;
+      this.#markDirty();
+    }
+  }
+
+  async #resume(): Promise<void> {
+    if (!this.#running) return;
+    this.#events?.stop();
+    await this.#loadAll();
+    await this.#followEvents();
+  }
+
+  #onEvent(ev: DockerEvent, opts: { reinspect?: boolean } = {}): void {
+    // `since` replays the last second after a resume: count each event once.
+    const key = `${ev.Actor?.ID ?? ev.id}|${ev.Action}|${ev.timeNano ?? ev.time}`;
+    if (this.#seenEvents.has(key)) return;
+    this.#seenEvents.add(key);
+    if (this.#seenEvents.size > 2000) this.#seenEvents = new Set([...this.#seenEvents].slice(-1000));
+    const at = eventTime(ev);
+    if (at !== null) this.#lastEventSec = Math.floor(at / 1000);
+
+    const id = ev.Actor?.ID ?? ev.id ?? '';
+    const action = (ev.Action ?? '').split(':')[0]!;
+    if (this.#detector.observe(ev)) this.#recordExit(ev, id, at);
+    if (action === 'destroy') {
+      this.#views.delete(id);
+      this.#markDirty();
+      return;
+    }
+    if (opts.reinspect !== false && REINSPECT.has(action) && id) {
+      if (!this.#views.has(id) && !this.#wanted(ev.Actor?.Attributes?.['com.docker.compose.project'])) return;
+      this.#pendingInspect.add(id);
+      // Coalesce bursts (die → start → health_status) into one inspect per container.
+      if (!this.#inspectTimer) {
+        this.#inspectTimer = setTimeout(() => {
+          this.#inspectTimer = undefined;
+          const batch = [...this.#pendingInspect];
+          this.#pendingInspect.clear();
+          void this.#inspect(batch).then(() => this.#markDirty());
+        }, 50);
+      }
+    }
+  }
+
+  #recordExit(ev: DockerEvent, id: string, at: number | null): void {
+    const attrs = sanitiseRecord(ev.Actor?.Attributes);
+    const view = this.#views.get(id);
+    const key = view ? serviceKey(view, view.name) : serviceKey(composeIdentity(attrs), attrs.name ?? id);
+    const list = this.#exits.get(key) ?? [];
+    const code = Number.parseInt(attrs.exitCode ?? '', 10);
+    list.push({ at: at ?? this.#serverNow(), containerId: id, containerName: attrs.name ?? sanitise(id), exitCode: Number.isFinite(code) ? code : null });
+    if (list.length > MAX_EXITS_KEPT) list.splice(0, list.length - MAX_EXITS_KEPT);
+    this.#exits.set(key, list);
+  }
+
+  #sampleTargets() {
+    const out: { id: string; memLimit: number | null }[] = [];
+    for (const v of this.#views.values()) if (v.state === 'running') out.push({ id: v.id, memLimit: v.memLimit });
+    return out;
+  }
+
+  #wanted(project: string | undefined | null): boolean {
+    const ps = this.#opts.projects;
+    return !ps || ps.length === 0 || (project != null && ps.includes(project));
+  }
+
+  #serverNow(): number {
+    return this.#opts.now() + (this.#host?.clockSkewMs ?? 0);
+  }
+
+  #markDirty(): void {
+    this.#dirty = true;
+    if (this.#publishTimer) return;
+    const wait = Math.max(0, this.#lastPublish + this.#opts.publishEveryMs - this.#opts.now());
+    this.#publishTimer = setTimeout(() => {
+      this.#publishTimer = undefined;
+      if (this.#dirty) this.#publishNow();
+    }, wait);
+  }
+
+  #publishNow(status?: 'ready' | 'error', err?: unknown): void {
+    this.#dirty = false;
+    this.#lastPublish = this.#opts.now();
+    const prev = this.getSnapshot();
+    const containers = new Map(this.#views);
+    const list = [...containers.values()];
+    const now = this.#serverNow();
+    const groups = groupContainers({ containers: list, live: this.#live, loops: this.#detector.snapshot(now), now });
+    this.set({
+      status: status ?? (prev.status === 'loading' ? 'loading' : prev.status),
+      error: status === 'error' ? sanitise(err instanceof Error ? err.message : String(err)) : status === 'ready' ? undefined : prev.error,
+      host: this.#host,
+      groups,
+      verdict: gridVerdict(groups),
+      budget: this.#host && this.#host.memTotal > 0 ? gridMemoryBudget(list, this.#host.memTotal) : null,
+      containers,
+      exits: new Map([...this.#exits].map(([k, v]) => [k, [...v]])),
+      stale: this.#stale,
+      updatedAt: this.#opts.now(),
+    });
+  }
+}
+
+function emptySnapshot(now: number): GridSnapshot {
+  return {
+    status: 'loading',
+    error: undefined,
+    host: null,
+    groups: [],
+    verdict: { degraded: false, faults: [] },
+    budget: null,
+    containers: new Map(),
+    exits: new Map(),
+    stale: false,
+    updatedAt: now,
+  };
+}

@@ -1,0 +1,104 @@
+import { Store } from './store.js';
+import { PromptStore } from './prompt-store.js';
+import { GridStore } from './grid-store.js';
+import type { ServiceRow } from './grouping.js';
+import { connect, type ServerConnection } from '../transport/connection.js';
+import type { Target } from '../transport/target.js';
+import { UserError } from '../cli/errors.js';
+import { sanitise } from '../render/sanitise.js';
+import { describeRecreate, runAction, type ActionResult, type ActionTarget, type ServiceAction } from '../docker/service-actions.js';
+
+export type SessionSnapshot =
+  | { phase: 'connecting'; label: string; step: string | undefined }
+  | { phase: 'ready'; label: string; conn: ServerConnection; connection: ServerConnection['state']; grid: GridStore }
+  | { phase: 'failed'; label: string; message: string; hint: string | undefined };
+
+export interface SessionOptions {
+  intervalMs?: number;
+  readonly?: boolean;
+}
+
+/**
+ * One TUI session with one server: connect (asking through the prompt store when the transport
+ * needs a person), then build the views on the connection. Screens read this store and call its
+ * actions; they never touch the connection themselves.
+ */
+export class SessionStore extends Store<SessionSnapshot> {
+  readonly prompts = new PromptStore();
+  readonly readonly: boolean;
+  #target: Target;
+  #opts: SessionOptions;
+  #conn: ServerConnection | undefined;
+  #closed = false;
+
+  constructor(target: Target, opts: SessionOptions = {}) {
+    super({ phase: 'connecting', label: target.label, step: undefined });
+    this.#target = target;
+    this.#opts = opts;
+    this.readonly = opts.readonly ?? false;
+  }
+
+  get target(): Target {
+    return this.#target;
+  }
+
+  readonly start = async (): Promise<void> => {
+    const label = this.#target.label;
+    this.set({ phase: 'connecting', label, step: undefined });
+    try {
+      const conn = await connect(this.#target, this.prompts, {
+        onStep: (r) => {
+          if (this.getSnapshot().phase === 'connecting') this.set({ phase: 'connecting', label, step: sanitise(`${r.step} ${r.hop}`) });
+        },
+      });
+      if (this.#closed) {
+        await conn.close();
+        return;
+      }
+      this.#conn = conn;
+      const projects = this.#target.profile?.compose?.projects;
+      const grid = new GridStore(conn, { ...(this.#opts.intervalMs ? { intervalMs: this.#opts.intervalMs } : {}), ...(projects ? { projects } : {}) });
+      this.set({ phase: 'ready', label, conn, connection: conn.state, grid });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.set({ phase: 'failed', label, message: sanitise(message), hint: err instanceof UserError && err.hint ? sanitise(err.hint) : undefined });
+    }
+  };
+
+  readonly retry = (): void => {
+    if (this.getSnapshot().phase === 'failed') void this.start();
+  };
+
+  /** Act on a service (or one replica). Refused in read-only mode, whatever the screen asked. */
+  readonly act = async (action: ServiceAction, row: ServiceRow, containerId?: string): Promise<ActionResult> => {
+    const snap = this.getSnapshot();
+    if (this.readonly) return { ok: false, message: 'read-only: actions are disabled (--readonly)' };
+    if (snap.phase !== 'ready') return { ok: false, message: 'not connected' };
+    const target = actionTarget(row, containerId);
+    const result = await runAction(snap.conn, action, target, { composeDir: this.#target.profile?.compose?.directory });
+    await Promise.all(target.containers.map((c) => snap.grid.refreshContainer(c.id)));
+    return result;
+  };
+
+  /** The exact command a recreate will run, for the confirmation. */
+  readonly recreateCommand = (row: ServiceRow): string => describeRecreate(actionTarget(row), this.#target.profile?.compose?.directory);
+
+  /** The connection, for hand-over work outside Ink (an interactive shell). */
+  get connection(): ServerConnection | undefined {
+    return this.#conn;
+  }
+
+  readonly close = async (): Promise<void> => {
+    this.#closed = true;
+    this.prompts.cancelAll();
+    const snap = this.getSnapshot();
+    if (snap.phase === 'ready') snap.grid.stop();
+    await this.#conn?.close().catch(() => undefined);
+  };
+}
+
+export function actionTarget(row: ServiceRow, containerId?: string): ActionTarget {
+  const containers = row.replicas.map((r) => r.container).filter((c) => containerId === undefined || c.id === containerId);
+  const label = containerId ? containers[0]?.name ?? containerId : row.project ? `${row.project}/${row.service}` : row.service;
+  return { label, containers };
+}
