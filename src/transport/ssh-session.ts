@@ -14,6 +14,7 @@ import type { Channel, ClientChannel, Client as ClientType } from 'ssh2';
 import { UserError } from '../cli/errors.js';
 import { sanitise } from '../render/sanitise.js';
 import { ConnectionStore } from '../model/connection-store.js';
+import { installAckNudge } from './ack-nudge.js';
 import { type KeyCache } from './auth.js';
 import { dialTcp, forwardThrough, spawnProxyCommand, type StepListener } from './carrier.js';
 import { ChannelSlots } from './channel-slots.js';
@@ -36,7 +37,7 @@ export interface SessionOptions {
   backoff?: BackoffOptions;
   /** ssh2 debug lines (OPSDECK_DEBUG); never includes secrets. */
   debug?: (line: string) => void;
-  /** Session channels allowed at once (sshd MaxSessions, default 10). */
+  /** Session channels allowed at once (default 9, under sshd's default MaxSessions of 10). */
   maxSessions?: number;
 }
 
@@ -74,7 +75,8 @@ export class SshSession {
     this.#prompter = prompter;
     this.#opts = opts;
     this.store = store ?? new ConnectionStore(target.label);
-    this.#slots = new ChannelSlots(opts.maxSessions ?? 10);
+    // One below sshd's default MaxSessions (10): a slot we just freed may still count there.
+    this.#slots = new ChannelSlots(opts.maxSessions ?? 9);
   }
 
   /** First connect. Rejects with a ConnectError; no retries (the user is right there to read why). */
@@ -149,6 +151,7 @@ export class SshSession {
           ...(this.#opts.debug ? { debug: this.#opts.debug } : {}),
         });
         this.#pinned.set(label, r.hostKeyBlob);
+        installAckNudge(r.client, sock, r.serverVersion);
         clients.push(r.client);
         infos.push({ hop: label, serverVersion: r.serverVersion, hostKey: r.hostKey, auth: r.auth });
         if (i === hops.length - 1 && r.banner) this.store.setBanner(r.banner);
@@ -244,28 +247,41 @@ export class SshSession {
   async openExec(command: string): Promise<ClientChannel> {
     const release = await this.#slots.acquire();
     try {
-      const client = this.client();
-      const ch = await new Promise<ClientChannel>((resolve, reject) => {
+      // sshd frees a session only once it has processed our close and its child has exited, a
+      // little after our side saw 'close'; a refusal right then is worth a short wait and retry.
+      for (let attempt = 0; ; attempt++) {
         try {
-          client.exec(command, (err, channel) => {
-            if (!err) return resolve(dieWith(client, channel));
-            const reason = sanitise(err.message.replace(/^\(SSH\) Channel open failure: /, ''));
-            reject(
-              new UserError(`${this.target.label}: the server refused a command channel (${reason})`, {
-                hint: 'sshd may limit sessions per connection (MaxSessions) or forbid commands for this key (a forced command in authorized_keys).',
-              }),
-            );
-          });
-        } catch {
-          reject(new ConnectionLostError(this.target.label));
+          const ch = await this.#execOnce(command);
+          ch.once('close', release);
+          return ch;
+        } catch (err) {
+          if (!(err instanceof ExecChannelRefused) || attempt >= EXEC_OPEN_RETRIES) throw err;
+          await new Promise((r) => setTimeout(r, 25 * 2 ** attempt));
         }
-      });
-      ch.once('close', release);
-      return ch;
+      }
     } catch (err) {
       release();
       throw err;
     }
+  }
+
+  #execOnce(command: string): Promise<ClientChannel> {
+    return new Promise<ClientChannel>((resolve, reject) => {
+      let client: ClientType;
+      try {
+        client = this.client();
+      } catch (err) {
+        return reject(err);
+      }
+      try {
+        client.exec(command, (err, channel) => {
+          if (!err) return resolve(dieWith(client, channel));
+          reject(new ExecChannelRefused(this.target.label, sanitise(err.message.replace(/^\(SSH\) Channel open failure: /, ''))));
+        });
+      } catch {
+        reject(new ConnectionLostError(this.target.label));
+      }
+    });
   }
 
   /** Run argv on the server and collect its output. */
@@ -293,6 +309,17 @@ function dieWith<T extends ClientChannel>(client: ClientType, ch: T): T {
   client.once('close', kill);
   ch.once('close', () => client.off('close', kill));
   return ch;
+}
+
+const EXEC_OPEN_RETRIES = 4;
+
+class ExecChannelRefused extends UserError {
+  constructor(label: string, reason: string) {
+    super(`${label}: the server refused a command channel (${reason})`, {
+      hint: 'sshd may limit sessions per connection (MaxSessions) or forbid commands for this key (a forced command in authorized_keys).',
+    });
+    this.name = 'ExecChannelRefused';
+  }
 }
 
 function endClient(c: ClientType): Promise<void> {

@@ -80,6 +80,22 @@ describe('one connection', () => {
   });
 });
 
+describe('latency', () => {
+  it('a multi-packet answer is not held back by sshd Nagle + our delayed ACK (~40 ms each without the nudge)', async () => {
+    const c = conn!;
+    await c.docker.listContainers({ all: true });
+    const times: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const t0 = performance.now();
+      const list = await c.docker.listContainers({ all: true });
+      times.push(performance.now() - t0);
+      expect(JSON.stringify(list).length).toBeGreaterThan(8000);
+    }
+    times.sort((a, b) => a - b);
+    expect(times[7]!).toBeLessThan(35);
+  });
+});
+
 describe('idle keep-alive channels', () => {
   it('a channel the daemon closed while idle in the pool is dropped, not reused (no hang)', async () => {
     // A stand-in daemon on a unix socket the deploy user can reach, closing idle connections after 100 ms.
@@ -153,7 +169,7 @@ describe('sshd stopped and started mid-session', () => {
 
     // The resumed stream sees something that happens now.
     const name = `opsdeck-e2e-reconnect-${process.pid}-${Date.now()}`;
-    const vol = await labDocker(lab).createVolume({ Name: name });
+    await labDocker(lab).createVolume({ Name: name });
     try {
       await waitUntil('volume event through the resumed stream', () => events.seen.includes(`volume:create:${name}`), 10_000);
     } finally {
