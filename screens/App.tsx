@@ -23,12 +23,18 @@ import { Help } from './Help.js';
 import { dashboardKeys } from './dashboard-keys.js';
 import { detailKeys } from './detail-keys.js';
 import { failedKeys } from './failed-keys.js';
+import { Unlock } from './Unlock.js';
+import { UnlockCheck } from './UnlockCheck.js';
+import { unlockKeys } from './unlock-keys.js';
+import { unlockCheckKeys } from './unlock-check-keys.js';
+import type { UnlockActions, UnlockStore } from '../src/unlock/unlock-store.js';
+import type { UnlockCheckActions, UnlockCheckStore } from '../src/unlock/check/unlock-check-store.js';
 
 /** What the App reads of a session (src/model/session-store.ts provides it). */
 export type AppSessionSnapshot =
   | { phase: 'connecting'; label: string; step: string | undefined }
   | { phase: 'ready'; label: string; connection: ExternalStore<ConnectionSnapshot>; grid: ExternalStore<GridSnapshot> }
-  | { phase: 'failed'; label: string; message: string; hint: string | undefined };
+  | { phase: 'failed'; label: string; message: string; hint: string | undefined; locked?: string | undefined };
 
 /** What the App needs from a session: its snapshot, the prompts, and the actions. */
 export interface AppSession extends ExternalStore<AppSessionSnapshot> {
@@ -37,7 +43,14 @@ export interface AppSession extends ExternalStore<AppSessionSnapshot> {
   retry(): void;
   act(action: ServiceAction, row: ServiceRow, containerId?: string): Promise<ActionResult>;
   recreateCommand(row: ServiceRow): string;
+  openUnlock?(): Promise<{ store: UnlockStore; actions: UnlockActions }>;
+  openUnlockCheck?(): Promise<{ store: UnlockCheckStore; actions: UnlockCheckActions }>;
 }
+
+/** A feature screen opened over the grid (or over the failed panel, for an unlock). */
+type Overlay =
+  | { kind: 'unlock'; store: UnlockStore; actions: UnlockActions }
+  | { kind: 'unlock-check'; store: UnlockCheckStore; actions: UnlockCheckActions };
 
 /** Work that must leave Ink for a while (an interactive shell); the ui command does it and comes back. */
 export type HandOver = { kind: 'shell'; containerId: string; label: string };
@@ -61,6 +74,7 @@ export const COMMANDS: readonly CommandDef[] = [
   { name: 'faulted', description: 'show only faulted services (as ctrl-z)' },
   { name: 'all', description: 'show every service again' },
   { name: 'logs', description: 'follow the logs of services: :logs api worker', takesServices: true },
+  { name: 'unlock', description: 'check the LUKS remote-unlock setup of this server (Dropbear in the initramfs)' },
   { name: 'quit', aliases: ['q', 'q!'], description: 'quit opsdeck' },
 ];
 
@@ -73,10 +87,24 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
   const [confirm, setConfirm] = useState<{ title: string; detail?: string; run: () => void } | undefined>();
   const [commandMode, setCommandMode] = useState(false);
   const [status, setStatus] = useState<{ text: string; level: StatusLevel } | undefined>(initialStatus);
+  const [overlay, setOverlay] = useState<Overlay | undefined>();
+  const [overlayHelp, setOverlayHelp] = useState(false);
   const quit = () => {
     onQuit?.();
     exit();
   };
+  const openOverlay = (kind: Overlay['kind']) => {
+    const open = kind === 'unlock' ? session.openUnlock : session.openUnlockCheck;
+    if (!open) return setStatus({ text: `${kind} is not available here`, level: 'warn' });
+    void open().then(
+      (o) => setOverlay({ kind, ...o } as Overlay),
+      (err: Error) => setStatus({ text: err.message, level: 'error' }),
+    );
+  };
+  // "When it is back, open the dashboard": the unlock overlay closes once the session is ready again.
+  useEffect(() => {
+    if (overlay?.kind === 'unlock' && snap.phase === 'ready') setOverlay(undefined);
+  }, [overlay?.kind, snap.phase]);
 
   const pending = prompts.pending;
   const promptDialog = pending ? (
@@ -98,12 +126,38 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
       <StatusBar title={`opsdeck · ${snap.label}`} state={snap.phase === 'connecting' ? 'connecting' : 'not connected'} level={snap.phase === 'failed' ? 'error' : 'info'} color={color} />
     );
 
+  if (overlay) {
+    const close = () => {
+      setOverlay(undefined);
+      setOverlayHelp(false);
+    };
+    return (
+      <Box flexDirection="column" width={width}>
+        {header}
+        {overlayHelp ? (
+          <Help
+            sections={[{ title: overlay.kind === 'unlock' ? 'Unlock' : 'Unlock setup check', bindings: overlay.kind === 'unlock' ? unlockKeys : unlockCheckKeys }]}
+            width={width}
+            onBack={() => setOverlayHelp(false)}
+            onQuit={quit}
+          />
+        ) : overlay.kind === 'unlock' ? (
+          <Unlock unlock={overlay.store} actions={overlay.actions} width={width} height={height - 1} color={color} onBack={close} onHelp={() => setOverlayHelp(true)} />
+        ) : (
+          <UnlockCheck check={overlay.store} actions={overlay.actions} width={width} color={color} onBack={close} onHelp={() => setOverlayHelp(true)} />
+        )}
+      </Box>
+    );
+  }
+
   return (
     <Box flexDirection="column" width={width}>
       {header}
       {promptDialog}
       {!promptDialog && snap.phase === 'connecting' ? <Text dimColor>{`connecting… ${snap.step ?? ''}`}</Text> : null}
-      {!promptDialog && snap.phase === 'failed' ? <Failed message={snap.message} hint={snap.hint} color={color} onRetry={session.retry} onQuit={quit} /> : null}
+      {!promptDialog && snap.phase === 'failed' ? (
+        <Failed message={snap.message} hint={snap.hint} locked={snap.locked} color={color} onRetry={session.retry} onUnlock={() => openOverlay('unlock')} onQuit={quit} />
+      ) : null}
       {!promptDialog && snap.phase === 'ready' ? (
         <Ready
           grid={snap.grid}
@@ -148,6 +202,7 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
             if (cmd.name === 'quit') return quit();
             if (cmd.name === 'help') return setScreen((s) => ({ name: 'help', back: s }));
             if (cmd.name === 'faulted' || cmd.name === 'all') return setStatus({ text: 'use ctrl-z on the grid to toggle faulted services', level: 'info' });
+            if (cmd.name === 'unlock') return openOverlay('unlock-check');
             if (cmd.name === 'logs') return setStatus({ text: `logs: ${cmd.args.join(' ') || '(no service named)'}: not in this build yet`, level: 'warn' });
           }}
         />
@@ -322,17 +377,30 @@ function ConnectedBar({ title, connection, color }: { title: string; connection:
   return <StatusBar title={title} state={describeConnectionState(c.state)} level={level} color={color} />;
 }
 
-function Failed({ message, hint, color, onRetry, onQuit }: { message: string; hint: string | undefined; color: boolean; onRetry: () => void; onQuit: () => void }) {
+interface FailedProps {
+  message: string;
+  hint: string | undefined;
+  locked: string | undefined;
+  color: boolean;
+  onRetry: () => void;
+  onUnlock: () => void;
+  onQuit: () => void;
+}
+
+function Failed({ message, hint, locked, color, onRetry, onUnlock, onQuit }: FailedProps) {
+  const keys = locked ? failedKeys : failedKeys.filter((k) => k.action !== 'unlock');
   useInput((input, key) => {
-    const b = findBinding(failedKeys, input, key);
+    const b = findBinding(keys, input, key);
     if (b?.action === 'retry') onRetry();
+    else if (b?.action === 'unlock') onUnlock();
     else if (b?.action === 'quit') onQuit();
   });
   return (
     <Box flexDirection="column">
       <Text color={color ? 'red' : undefined}>{message}</Text>
       {hint ? <Text>{hint}</Text> : null}
-      <KeyHints bindings={failedKeys} width={80} />
+      {locked ? <Text color={color ? 'yellow' : undefined} bold>{locked}</Text> : null}
+      <KeyHints bindings={keys} width={80} />
     </Box>
   );
 }

@@ -7,15 +7,20 @@ import type { Target } from '../transport/target.js';
 import { UserError } from '../cli/errors.js';
 import { sanitise } from '../render/sanitise.js';
 import { describeRecreate, runAction, type ActionResult, type ActionTarget, type ServiceAction } from '../docker/service-actions.js';
+import type { ConnectionFlags } from '../cli/connection-options.js';
+import { openUnlock, openUnlockCheck, recogniseLockedServer } from '../unlock/unlock-wiring.js';
 
 export type SessionSnapshot =
   | { phase: 'connecting'; label: string; step: string | undefined }
   | { phase: 'ready'; label: string; conn: ServerConnection; connection: ServerConnection['state']; grid: GridStore }
-  | { phase: 'failed'; label: string; message: string; hint: string | undefined };
+  | { phase: 'failed'; label: string; message: string; hint: string | undefined; locked: string | undefined };
 
 export interface SessionOptions {
   intervalMs?: number;
   readonly?: boolean;
+  /** The flags the session was opened with (the unlock feature resolves its endpoint from them). */
+  flags?: ConnectionFlags;
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -61,8 +66,24 @@ export class SessionStore extends Store<SessionSnapshot> {
       this.set({ phase: 'ready', label, conn, connection: conn.state, grid });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      this.set({ phase: 'failed', label, message: sanitise(message), hint: err instanceof UserError && err.hint ? sanitise(err.hint) : undefined });
+      const hint = err instanceof UserError && err.hint ? sanitise(err.hint) : undefined;
+      this.set({ phase: 'failed', label, message: sanitise(message), hint, locked: undefined });
+      // A server that does not answer may be waiting in its initramfs for the disk passphrase.
+      const boot = await recogniseLockedServer(this.#target, this.#opts.flags ?? {}, this.#opts.env).catch(() => undefined);
+      if (boot?.state === 'waiting-for-passphrase' && this.getSnapshot().phase === 'failed') {
+        this.set({ phase: 'failed', label, message: sanitise(message), hint, locked: sanitise(boot.message) });
+      }
     }
+  };
+
+  /** The Unlock screen's store and actions; when the server is back, the session connects again. */
+  readonly openUnlock = () =>
+    openUnlock(this.#target, this.#opts.flags ?? {}, { mainPrompter: this.prompts, onServerBack: () => void this.start(), ...(this.#opts.env ? { env: this.#opts.env } : {}) });
+
+  /** The unlock setup check over the live connection. */
+  readonly openUnlockCheck = () => {
+    if (!this.#conn) throw new Error('not connected');
+    return openUnlockCheck(this.#conn, this.#opts.flags ?? {}, this.#opts.env);
   };
 
   readonly retry = (): void => {

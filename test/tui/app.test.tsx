@@ -196,4 +196,28 @@ describe('the service grid', () => {
     await app.press('r');
     expect(retried()).toBe(1);
   });
+
+  it('says when a server waits for its disk passphrase and offers the unlock', async () => {
+    const { app, store, session } = setup({ phase: 'connecting' });
+    let opened = 0;
+    session.openUnlock = async () => {
+      opened++;
+      throw new Error('unlock screen opened');
+    };
+    await app.ready();
+    store.set({ phase: 'failed', label: 'deploy@web-1', message: 'connection refused', hint: undefined, locked: 'web-1 is waiting for its disk passphrase' });
+    const f = await app.waitFor((x) => x.includes('web-1 is waiting for its disk passphrase'));
+    expect(f).toContain('u unlock disk');
+    await app.press('u');
+    await app.waitFor((x) => x.includes('unlock screen opened'));
+    expect(opened).toBe(1);
+  });
+
+  it('does not offer the unlock when the server is simply down', async () => {
+    const { app, store } = setup({ phase: 'connecting' });
+    await app.ready();
+    store.set({ phase: 'failed', label: 'deploy@web-1', message: 'connection refused', hint: undefined, locked: undefined });
+    const f = await app.waitFor((x) => x.includes('connection refused'));
+    expect(f).not.toContain('unlock disk');
+  });
 });

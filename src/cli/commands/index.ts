@@ -1,8 +1,9 @@
 import type { CommandSpec } from '../command.js';
 import { doctorCommand } from './doctor.js';
 import { hostsCommand } from './hosts.js';
+import { unlockCommand } from './unlock.js';
 import { uiCommand } from './ui.js';
 import { statusCommand } from './status.js';
 
 /** Every command, in the order `opsdeck --help` lists them. */
-export const commands: CommandSpec[] = [uiCommand, statusCommand, hostsCommand, doctorCommand];
+export const commands: CommandSpec[] = [uiCommand, statusCommand, hostsCommand, doctorCommand, unlockCommand];

@@ -36,7 +36,7 @@ export const uiCommand: CommandSpec = {
     type HandOver = import('../../../screens/App.js').HandOver;
     const stdout = ctx.stdout as NodeJS.WriteStream;
     const stdin = ctx.stdin as NodeJS.ReadStream;
-    const session = new SessionStore(target, { intervalMs, readonly: Boolean(ctx.values.readonly) });
+    const session = new SessionStore(target, { intervalMs, readonly: Boolean(ctx.values.readonly), flags, env: ctx.env });
     void session.start();
     let status: { text: string; level: 'ok' | 'warn' | 'error' | 'info' } | undefined;
     // Ink owns the terminal until the App hands it over (a shell) or the operator quits; after a
