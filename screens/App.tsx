@@ -29,6 +29,9 @@ import { unlockKeys } from './unlock-keys.js';
 import { unlockCheckKeys } from './unlock-check-keys.js';
 import type { UnlockActions, UnlockStore } from '../src/unlock/unlock-store.js';
 import type { UnlockCheckActions, UnlockCheckStore } from '../src/unlock/check/unlock-check-store.js';
+import { Hosts } from './Hosts.js';
+import { hostFormKeys, hostsKeys } from './hosts-keys.js';
+import type { HostsActions, HostsStore } from '../src/model/hosts-store.js';
 
 /** What the App reads of a session (src/model/session-store.ts provides it). */
 export type AppSessionSnapshot =
@@ -45,15 +48,17 @@ export interface AppSession extends ExternalStore<AppSessionSnapshot> {
   recreateCommand(row: ServiceRow): string;
   openUnlock?(): Promise<{ store: UnlockStore; actions: UnlockActions }>;
   openUnlockCheck?(): Promise<{ store: UnlockCheckStore; actions: UnlockCheckActions }>;
+  openHosts?(): Promise<{ store: HostsStore; actions: HostsActions }>;
 }
 
 /** A feature screen opened over the grid (or over the failed panel, for an unlock). */
 type Overlay =
   | { kind: 'unlock'; store: UnlockStore; actions: UnlockActions }
-  | { kind: 'unlock-check'; store: UnlockCheckStore; actions: UnlockCheckActions };
+  | { kind: 'unlock-check'; store: UnlockCheckStore; actions: UnlockCheckActions }
+  | { kind: 'hosts'; store: HostsStore; actions: HostsActions };
 
 /** Work that must leave Ink for a while (an interactive shell); the ui command does it and comes back. */
-export type HandOver = { kind: 'shell'; containerId: string; label: string };
+export type HandOver = { kind: 'shell'; containerId: string; label: string } | { kind: 'switch'; host: string };
 
 export interface AppProps {
   session: AppSession;
@@ -74,6 +79,7 @@ export const COMMANDS: readonly CommandDef[] = [
   { name: 'faulted', description: 'show only faulted services (as ctrl-z)' },
   { name: 'all', description: 'show every service again' },
   { name: 'logs', description: 'follow the logs of services: :logs api worker', takesServices: true },
+  { name: 'hosts', description: 'saved servers: connect, add, test, remove' },
   { name: 'unlock', description: 'check the LUKS remote-unlock setup of this server (Dropbear in the initramfs)' },
   { name: 'quit', aliases: ['q', 'q!'], description: 'quit opsdeck' },
 ];
@@ -94,7 +100,7 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
     exit();
   };
   const openOverlay = (kind: Overlay['kind']) => {
-    const open = kind === 'unlock' ? session.openUnlock : session.openUnlockCheck;
+    const open = kind === 'unlock' ? session.openUnlock : kind === 'hosts' ? session.openHosts : session.openUnlockCheck;
     if (!open) return setStatus({ text: `${kind} is not available here`, level: 'warn' });
     void open().then(
       (o) => setOverlay({ kind, ...o } as Overlay),
@@ -134,12 +140,33 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
     return (
       <Box flexDirection="column" width={width}>
         {header}
+        {promptDialog}
         {overlayHelp ? (
           <Help
-            sections={[{ title: overlay.kind === 'unlock' ? 'Unlock' : 'Unlock setup check', bindings: overlay.kind === 'unlock' ? unlockKeys : unlockCheckKeys }]}
+            sections={
+              overlay.kind === 'hosts'
+                ? [{ title: 'Servers', bindings: hostsKeys }, { title: 'Add a server', bindings: hostFormKeys }]
+                : [{ title: overlay.kind === 'unlock' ? 'Unlock' : 'Unlock setup check', bindings: overlay.kind === 'unlock' ? unlockKeys : unlockCheckKeys }]
+            }
             width={width}
             onBack={() => setOverlayHelp(false)}
             onQuit={quit}
+          />
+        ) : overlay.kind === 'hosts' ? (
+          <Hosts
+            hosts={overlay.store}
+            actions={overlay.actions}
+            width={width}
+            height={height - 1}
+            color={color}
+            isActive={!pending}
+            readonly={session.readonly}
+            onPick={(host) => {
+              onHandOver?.({ kind: 'switch', host });
+              exit();
+            }}
+            onBack={close}
+            onHelp={() => setOverlayHelp(true)}
           />
         ) : overlay.kind === 'unlock' ? (
           <Unlock unlock={overlay.store} actions={overlay.actions} width={width} height={height - 1} color={color} onBack={close} onHelp={() => setOverlayHelp(true)} />
@@ -156,7 +183,7 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
       {promptDialog}
       {!promptDialog && snap.phase === 'connecting' ? <Text dimColor>{`connecting… ${snap.step ?? ''}`}</Text> : null}
       {!promptDialog && snap.phase === 'failed' ? (
-        <Failed message={snap.message} hint={snap.hint} locked={snap.locked} color={color} onRetry={session.retry} onUnlock={() => openOverlay('unlock')} onQuit={quit} />
+        <Failed message={snap.message} hint={snap.hint} locked={snap.locked} color={color} onRetry={session.retry} onUnlock={() => openOverlay('unlock')} onHosts={() => openOverlay('hosts')} onQuit={quit} />
       ) : null}
       {!promptDialog && snap.phase === 'ready' ? (
         <Ready
@@ -203,6 +230,7 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
             if (cmd.name === 'help') return setScreen((s) => ({ name: 'help', back: s }));
             if (cmd.name === 'faulted' || cmd.name === 'all') return setStatus({ text: 'use ctrl-z on the grid to toggle faulted services', level: 'info' });
             if (cmd.name === 'unlock') return openOverlay('unlock-check');
+            if (cmd.name === 'hosts') return openOverlay('hosts');
             if (cmd.name === 'logs') return setStatus({ text: `logs: ${cmd.args.join(' ') || '(no service named)'}: not in this build yet`, level: 'warn' });
           }}
         />
@@ -384,15 +412,17 @@ interface FailedProps {
   color: boolean;
   onRetry: () => void;
   onUnlock: () => void;
+  onHosts: () => void;
   onQuit: () => void;
 }
 
-function Failed({ message, hint, locked, color, onRetry, onUnlock, onQuit }: FailedProps) {
+function Failed({ message, hint, locked, color, onRetry, onUnlock, onHosts, onQuit }: FailedProps) {
   const keys = locked ? failedKeys : failedKeys.filter((k) => k.action !== 'unlock');
   useInput((input, key) => {
     const b = findBinding(keys, input, key);
     if (b?.action === 'retry') onRetry();
     else if (b?.action === 'unlock') onUnlock();
+    else if (b?.action === 'hosts') onHosts();
     else if (b?.action === 'quit') onQuit();
   });
   return (

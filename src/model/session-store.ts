@@ -9,6 +9,7 @@ import { sanitise } from '../render/sanitise.js';
 import { describeRecreate, runAction, type ActionResult, type ActionTarget, type ServiceAction } from '../docker/service-actions.js';
 import type { ConnectionFlags } from '../cli/connection-options.js';
 import { openUnlock, openUnlockCheck, recogniseLockedServer } from '../unlock/unlock-wiring.js';
+import { HostsStore } from './hosts-store.js';
 
 export type SessionSnapshot =
   | { phase: 'connecting'; label: string; step: string | undefined }
@@ -79,6 +80,17 @@ export class SessionStore extends Store<SessionSnapshot> {
   /** The Unlock screen's store and actions; when the server is back, the session connects again. */
   readonly openUnlock = () =>
     openUnlock(this.#target, this.#opts.flags ?? {}, { mainPrompter: this.prompts, onServerBack: () => void this.start(), ...(this.#opts.env ? { env: this.#opts.env } : {}) });
+
+  /** The Hosts screen: saved profiles, tested with this session's prompts. Needs no connection. */
+  readonly openHosts = async () => {
+    const store = new HostsStore({
+      ...(this.#opts.flags ? { flags: this.#opts.flags } : {}),
+      ...(this.#opts.env ? { env: this.#opts.env } : {}),
+      prompter: this.prompts,
+      ...(this.#target.profile?.name ? { connected: this.#target.profile.name } : {}),
+    });
+    return { store, actions: store.actions };
+  };
 
   /** The unlock setup check over the live connection. */
   readonly openUnlockCheck = () => {

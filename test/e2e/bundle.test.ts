@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,9 +34,27 @@ describe('the single-file bundle', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(2);
   });
 
-  it('loads the terminal UI code (ink, react, yoga) without crashing when there is no TTY', () => {
-    const r = run('ui', '--help');
-    expect(r.status).toBe(0);
-    expect(r.stdout).toContain('Usage: opsdeck');
+  it('refuses the TUI without a terminal, with one line and a hint', () => {
+    const r = run('--local', '--socket', '/nonexistent/docker.sock');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('the terminal UI needs an interactive terminal');
   });
+
+  it('runs the terminal UI (ink, react, yoga from the bundle) on a pseudo-terminal and quits on q', async () => {
+    // util-linux `script` gives the bundle a real pty; nothing is listening on the socket, so the
+    // UI shows its "not connected" panel, which is enough to prove the whole TUI stack loads.
+    const child = spawn('script', ['-qfec', `${process.execPath} opsdeck.mjs --local --socket /nonexistent/docker.sock`, '/dev/null'], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', HOME: dir, TERM: 'xterm-256color' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 20_000;
+    while (!out.includes('not connected') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(out).toContain('no Docker daemon answers at /nonexistent/docker.sock');
+    child.stdin.write('q');
+    expect(await exited).toBe(0);
+  }, 30_000);
 });

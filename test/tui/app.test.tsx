@@ -140,7 +140,7 @@ describe('the service grid', () => {
     await app.ready();
     await app.press('/', 'c', 'a', 'd', 'd', 'y', KEY.enter, 'x');
     expect(handOvers).toHaveLength(1);
-    expect(handOvers[0]!.label).toMatch(/caddy/);
+    expect(handOvers[0]).toMatchObject({ kind: 'shell', label: expect.stringMatching(/caddy/) });
   });
 
   it('command mode completes with tab and runs :help', async () => {
@@ -219,5 +219,24 @@ describe('the service grid', () => {
     store.set({ phase: 'failed', label: 'deploy@web-1', message: 'connection refused', hint: undefined, locked: undefined });
     const f = await app.waitFor((x) => x.includes('connection refused'));
     expect(f).not.toContain('unlock disk');
+  });
+
+  it('opens the saved servers with :hosts and hands over a switch when one is picked', async () => {
+    const { app, session, handOvers } = setup();
+    const { HostsStore } = await import('../../src/model/hosts-store.js');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join((await import('node:os')).tmpdir(), 'opsdeck-hosts-'));
+    const configPath = join(dir, 'config.json');
+    writeFileSync(configPath, JSON.stringify({ version: 1, profiles: { web2: { ssh: { host: 'web-2.example', user: 'deploy' } } } }));
+    session.openHosts = async () => {
+      const store = new HostsStore({ configPath, env: {} });
+      return { store, actions: store.actions };
+    };
+    await app.ready();
+    await app.press(':', 'h', 'o', 's', 't', 's', KEY.enter);
+    await app.waitFor((f) => f.includes('web2'));
+    await app.press(KEY.enter);
+    expect(handOvers).toEqual([{ kind: 'switch', host: 'web2' }]);
   });
 });

@@ -36,8 +36,12 @@ export const uiCommand: CommandSpec = {
     type HandOver = import('../../../screens/App.js').HandOver;
     const stdout = ctx.stdout as NodeJS.WriteStream;
     const stdin = ctx.stdin as NodeJS.ReadStream;
-    const session = new SessionStore(target, { intervalMs, readonly: Boolean(ctx.values.readonly), flags, env: ctx.env });
-    void session.start();
+    const open = (t: typeof target, f: ConnectionFlags) => {
+      const s = new SessionStore(t, { intervalMs, readonly: Boolean(ctx.values.readonly), flags: f, env: ctx.env });
+      void s.start();
+      return s;
+    };
+    let session = open(target, flags);
     let status: { text: string; level: 'ok' | 'warn' | 'error' | 'info' } | undefined;
     // Ink owns the terminal until the App hands it over (a shell) or the operator quits; after a
     // shell the App is drawn again on the same session, streams and all.
@@ -49,6 +53,20 @@ export const uiCommand: CommandSpec = {
       );
       await instance.waitUntilExit();
       if (!handOver) break;
+      if (handOver.kind === 'switch') {
+        // Another saved server: a new session; --socket was for the server we started with.
+        await session.close();
+        const next: ConnectionFlags = { ...flags, host: handOver.host };
+        delete next.socket;
+        try {
+          session = open(await resolveTarget(next, ctx.env), next);
+          status = undefined;
+        } catch (err) {
+          status = { text: sanitise((err as Error).message), level: 'error' };
+          session = open(target, flags);
+        }
+        continue;
+      }
       const conn = session.connection;
       if (!conn) break;
       stdout.write(`\u001b[2J\u001b[H--- shell in ${handOver.label} (exit the shell to return to opsdeck) ---\r\n`);

@@ -1,0 +1,24 @@
+import { describe, it, expect } from 'vitest';
+import { spawn } from 'node:child_process';
+import { requireLab } from '../lab/api.js';
+
+// `npm run demo` is the README's first command: it must open opsdeck on the lab, over SSH, with
+// the live grid on screen. Driven on a real pseudo-terminal (util-linux `script`).
+describe('npm run demo', () => {
+  it('opens the grid of the lab over SSH and quits cleanly on q', async () => {
+    await requireLab();
+    const child = spawn('script', ['-qfec', 'npx tsx test/lab/demo.ts', '/dev/null'], {
+      env: { ...process.env, TERM: 'xterm-256color', COLUMNS: '160', LINES: '50' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 45_000;
+    const ready = () => out.includes('connected (streamlocal)') && /SERVICE.*STATE.*HEALTH/.test(out) && /\d+ faulted/.test(out);
+    while (!ready() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(ready(), out.slice(-2000)).toBe(true);
+    child.stdin.write('q');
+    expect(await exited).toBe(0);
+  }, 60_000);
+});
