@@ -32,6 +32,9 @@ import type { UnlockCheckActions, UnlockCheckStore } from '../src/unlock/check/u
 import { Hosts } from './Hosts.js';
 import { hostFormKeys, hostsKeys } from './hosts-keys.js';
 import type { HostsActions, HostsStore } from '../src/model/hosts-store.js';
+import { Audit } from './Audit.js';
+import { auditKeys } from './audit-keys.js';
+import type { AuditActions, AuditStore } from '../src/audit/audit-store.js';
 
 /** What the App reads of a session (src/model/session-store.ts provides it). */
 export type AppSessionSnapshot =
@@ -49,13 +52,15 @@ export interface AppSession extends ExternalStore<AppSessionSnapshot> {
   openUnlock?(): Promise<{ store: UnlockStore; actions: UnlockActions }>;
   openUnlockCheck?(): Promise<{ store: UnlockCheckStore; actions: UnlockCheckActions }>;
   openHosts?(): Promise<{ store: HostsStore; actions: HostsActions }>;
+  openAudit?(): Promise<{ store: AuditStore; actions: AuditActions }>;
 }
 
 /** A feature screen opened over the grid (or over the failed panel, for an unlock). */
 type Overlay =
   | { kind: 'unlock'; store: UnlockStore; actions: UnlockActions }
   | { kind: 'unlock-check'; store: UnlockCheckStore; actions: UnlockCheckActions }
-  | { kind: 'hosts'; store: HostsStore; actions: HostsActions };
+  | { kind: 'hosts'; store: HostsStore; actions: HostsActions }
+  | { kind: 'audit'; store: AuditStore; actions: AuditActions };
 
 /** Work that must leave Ink for a while (an interactive shell); the ui command does it and comes back. */
 export type HandOver = { kind: 'shell'; containerId: string; label: string } | { kind: 'switch'; host: string };
@@ -80,6 +85,7 @@ export const COMMANDS: readonly CommandDef[] = [
   { name: 'all', description: 'show every service again' },
   { name: 'logs', description: 'follow the logs of services: :logs api worker', takesServices: true },
   { name: 'hosts', description: 'saved servers: connect, add, test, remove' },
+  { name: 'audit', description: 'hardening audit of this server: pass / warn / fail with evidence and the fix' },
   { name: 'unlock', description: 'check the LUKS remote-unlock setup of this server (Dropbear in the initramfs)' },
   { name: 'quit', aliases: ['q', 'q!'], description: 'quit opsdeck' },
 ];
@@ -100,7 +106,8 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
     exit();
   };
   const openOverlay = (kind: Overlay['kind']) => {
-    const open = kind === 'unlock' ? session.openUnlock : kind === 'hosts' ? session.openHosts : session.openUnlockCheck;
+    const openers = { unlock: session.openUnlock, 'unlock-check': session.openUnlockCheck, hosts: session.openHosts, audit: session.openAudit };
+    const open = openers[kind];
     if (!open) return setStatus({ text: `${kind} is not available here`, level: 'warn' });
     void open().then(
       (o) => setOverlay({ kind, ...o } as Overlay),
@@ -146,12 +153,16 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
             sections={
               overlay.kind === 'hosts'
                 ? [{ title: 'Servers', bindings: hostsKeys }, { title: 'Add a server', bindings: hostFormKeys }]
+                : overlay.kind === 'audit'
+                ? [{ title: 'Audit', bindings: auditKeys }]
                 : [{ title: overlay.kind === 'unlock' ? 'Unlock' : 'Unlock setup check', bindings: overlay.kind === 'unlock' ? unlockKeys : unlockCheckKeys }]
             }
             width={width}
             onBack={() => setOverlayHelp(false)}
             onQuit={quit}
           />
+        ) : overlay.kind === 'audit' ? (
+          <Audit audit={overlay.store} actions={overlay.actions} width={width} height={height - 1} color={color} isActive={!pending} onBack={close} onHelp={() => setOverlayHelp(true)} />
         ) : overlay.kind === 'hosts' ? (
           <Hosts
             hosts={overlay.store}
@@ -231,6 +242,7 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
             if (cmd.name === 'faulted' || cmd.name === 'all') return setStatus({ text: 'use ctrl-z on the grid to toggle faulted services', level: 'info' });
             if (cmd.name === 'unlock') return openOverlay('unlock-check');
             if (cmd.name === 'hosts') return openOverlay('hosts');
+            if (cmd.name === 'audit') return openOverlay('audit');
             if (cmd.name === 'logs') return setStatus({ text: `logs: ${cmd.args.join(' ') || '(no service named)'}: not in this build yet`, level: 'warn' });
           }}
         />

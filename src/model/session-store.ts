@@ -10,6 +10,7 @@ import { describeRecreate, runAction, type ActionResult, type ActionTarget, type
 import type { ConnectionFlags } from '../cli/connection-options.js';
 import { openUnlock, openUnlockCheck, recogniseLockedServer } from '../unlock/unlock-wiring.js';
 import { HostsStore } from './hosts-store.js';
+import { createAudit } from '../audit/audit-store.js';
 
 export type SessionSnapshot =
   | { phase: 'connecting'; label: string; step: string | undefined }
@@ -90,6 +91,12 @@ export class SessionStore extends Store<SessionSnapshot> {
       ...(this.#target.profile?.name ? { connected: this.#target.profile.name } : {}),
     });
     return { store, actions: store.actions };
+  };
+
+  /** The hardening audit over the live connection (read-only). */
+  readonly openAudit = async () => {
+    if (!this.#conn) throw new Error('not connected');
+    return createAudit(this.#conn, { ...(this.#opts.flags ? { flags: this.#opts.flags } : {}), ...(this.#opts.env ? { env: this.#opts.env } : {}) });
   };
 
   /** The unlock setup check over the live connection. */

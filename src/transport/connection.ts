@@ -99,7 +99,8 @@ async function connectSsh(target: SshTarget, prompter: Prompter, opts: ConnectOp
   const agent = new TunnelAgent(tunnel);
   const docker = dockerOverAgent(agent);
   try {
-    if (!opts.forcePath) await tunnel.probe();
+    // Exec-only callers (provision on a server without Docker yet, unlock check) skip the socket probe.
+    if (!opts.forcePath && opts.pingDocker !== false) await tunnel.probe();
     session.dockerPath = tunnel.path;
     session.store.setPath(tunnel.path);
     if (opts.pingDocker !== false) await docker.ping();

@@ -84,15 +84,29 @@ export class DockerTunnel {
   readonly session: SshSession;
   readonly socketPath: string;
 
+  /** The route decision, made once: up front by connect(), or by the first stream when connect() skipped it. */
+  #decided: Promise<TunnelPath> | undefined;
+
   constructor(session: SshSession, socketPath: string, opts: TunnelOptions = {}) {
     this.session = session;
     this.socketPath = socketPath;
     this.path = opts.forcePath ?? 'streamlocal';
+    if (opts.forcePath) this.#decided = Promise.resolve(opts.forcePath);
     if (opts.forcePath === 'dial-stdio') this.fallbackReason = 'chosen explicitly';
   }
 
   /** Pick the route: stream-local if a channel to the socket opens, else dial-stdio if that answers /_ping. */
-  async probe(): Promise<TunnelPath> {
+  probe(): Promise<TunnelPath> {
+    const p = this.#probe();
+    this.#decided = p;
+    // A failed probe may be tried again by the next stream (the daemon may have been down).
+    p.catch(() => {
+      if (this.#decided === p) this.#decided = undefined;
+    });
+    return p;
+  }
+
+  async #probe(): Promise<TunnelPath> {
     let streamLocalError: unknown;
     try {
       const ch = await this.session.openStreamLocal(this.socketPath);
@@ -121,7 +135,8 @@ export class DockerTunnel {
     throw socketError(this.session.target.label, this.socketPath, streamLocalError, said);
   }
 
-  open(): Promise<Duplex> {
+  async open(): Promise<Duplex> {
+    await (this.#decided ?? this.probe());
     if (this.path === 'streamlocal') {
       return this.session.openStreamLocal(this.socketPath).catch((err: unknown) => {
         throw err instanceof ConnectionLostError ? err : socketError(this.session.target.label, this.socketPath, err, '');

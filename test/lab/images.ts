@@ -82,7 +82,7 @@ function hashDir(dir: string, extra: Array<string | Buffer> = []): string {
   return hashInputs([...files.flatMap((f) => [f, readFileSync(join(dir, f))]), ...extra]);
 }
 
-async function imageId(docker: Docker, tag: string): Promise<string | null> {
+export async function imageId(docker: Docker, tag: string): Promise<string | null> {
   try {
     return (await docker.getImage(tag).inspect()).Id;
   } catch {
@@ -91,7 +91,7 @@ async function imageId(docker: Docker, tag: string): Promise<string | null> {
 }
 
 /** Drain a build/import progress stream; Docker reports failures inside it, not as HTTP errors. */
-async function followProgress(docker: Docker, stream: NodeJS.ReadableStream, what: string): Promise<void> {
+export async function followProgress(docker: Docker, stream: NodeJS.ReadableStream, what: string): Promise<void> {
   const output: Array<{ error?: string; stream?: string }> = await new Promise((resolve, reject) => {
     docker.modem.followProgress(stream, (err: Error | null, res: Array<{ error?: string }>) => (err ? reject(err) : resolve(res)));
   });

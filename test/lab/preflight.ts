@@ -12,6 +12,11 @@ const PACKAGES: Record<string, string> = {
   'dropbear-bin': '/usr/sbin/dropbear',
   'busybox-static': '/bin/busybox',
   mmdebstrap: '/usr/bin/mmdebstrap',
+  // The backup pipeline runs on the lab host as it would on a server: gpg, rsync to the storage
+  // box stand-in, and shellcheck for the generated cron script.
+  gpg: '/usr/bin/gpg',
+  rsync: '/usr/bin/rsync',
+  shellcheck: '/usr/bin/shellcheck',
 };
 
 export const DEPLOY_USER = 'deploy';

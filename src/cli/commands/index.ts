@@ -8,4 +8,4 @@ import { uiCommand } from './ui.js';
 import { statusCommand } from './status.js';
 
 /** Every command, in the order `opsdeck --help` lists them. */
-export const commands: CommandSpec[] = [uiCommand, statusCommand, hostsCommand, doctorCommand, unlockCommand, logsCommand, backupCommand, restoreCommand, provisionCommand, auditCommand];
+export const commands: CommandSpec[] = [uiCommand, statusCommand, hostsCommand, doctorCommand, unlockCommand, provisionCommand, auditCommand];
