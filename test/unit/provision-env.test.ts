@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { envLineBytes, isSecretName, parseEnvKeys, planEnv, renderEnv, requiredVariables } from '../../src/provision/env-file.js';
-import { parseEnvBytes } from '../../src/provision/secret-fd.js';
+import { parseEnvBytes } from '../../src/provision/env-lines.js';
 
 describe('.env from .env.example and the compose file', () => {
   it('finds ${VAR:?msg} and ${VAR?msg}, not defaults or escaped dollars', () => {

@@ -17,7 +17,8 @@ import { planLines, STATUS_WORD } from '../../provision/plan-text.js';
 import { readProjectFiles } from '../../provision/project-files.js';
 import { NoRootError } from '../../provision/root-shell.js';
 import { runProvision, type RunOutcome, type StepReport } from '../../provision/run.js';
-import { parseEnvBytes, readFdBytes, secretLine } from '../../provision/secret-fd.js';
+import { parseEnvBytes } from '../../provision/env-lines.js';
+import { readFdBytes, secretLine } from '../secret-fd.js';
 import { APP_NAME_RE, DEPLOY_USER_RE, parsePublicKey, type ProvisionSettings } from '../../provision/settings.js';
 import { PROVISION_STEPS } from '../../provision/steps/index.js';
 import type { SudoMode } from '../../provision/sudoers.js';
@@ -211,8 +212,8 @@ async function run(ctx: CommandContext): Promise<number> {
   if (interactive && (!stdin.isTTY || !(ctx.stdout as { isTTY?: boolean }).isTTY)) {
     throw new UserError('the provision wizard needs an interactive terminal', { hint: 'Use --plan to see what it would do, or --yes to apply every step without asking (secrets from --password-fd / --env-fd).' });
   }
-  const password = pwFd === undefined ? undefined : secretLine(await readFdBytes(pwFd, 'password-fd'), 'password-fd');
-  const envValues = envFd === undefined ? new Map<string, Buffer>() : parseEnvBytes(await readFdBytes(envFd, 'env-fd'), 'env-fd');
+  const password = pwFd === undefined ? undefined : secretLine(await readFdBytes(pwFd, 'password-fd', 64 * 1024, 'password'), 'password-fd', pwFd, 'password');
+  const envValues = envFd === undefined ? new Map<string, Buffer>() : parseEnvBytes(await readFdBytes(envFd, 'env-fd', 64 * 1024, 'list of KEY=VALUE lines'), 'env-fd');
   try {
     if (!interactive) return await runText(ctx, req, password, envValues);
     const { runProvisionTui } = await import('../../provision/provision-tui.js');
