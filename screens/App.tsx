@@ -35,6 +35,9 @@ import type { HostsActions, HostsStore } from '../src/model/hosts-store.js';
 import { Audit } from './Audit.js';
 import { auditKeys } from './audit-keys.js';
 import type { AuditActions, AuditStore } from '../src/audit/audit-store.js';
+import { Logs } from './Logs.js';
+import { logsKeys } from './logs-keys.js';
+import type { LogsFeature } from '../src/logs/logs-feature.js';
 
 /** What the App reads of a session (src/model/session-store.ts provides it). */
 export type AppSessionSnapshot =
@@ -53,6 +56,7 @@ export interface AppSession extends ExternalStore<AppSessionSnapshot> {
   openUnlockCheck?(): Promise<{ store: UnlockCheckStore; actions: UnlockCheckActions }>;
   openHosts?(): Promise<{ store: HostsStore; actions: HostsActions }>;
   openAudit?(): Promise<{ store: AuditStore; actions: AuditActions }>;
+  openLogs?(words: readonly string[]): Promise<LogsFeature>;
 }
 
 /** A feature screen opened over the grid (or over the failed panel, for an unlock). */
@@ -60,7 +64,8 @@ type Overlay =
   | { kind: 'unlock'; store: UnlockStore; actions: UnlockActions }
   | { kind: 'unlock-check'; store: UnlockCheckStore; actions: UnlockCheckActions }
   | { kind: 'hosts'; store: HostsStore; actions: HostsActions }
-  | { kind: 'audit'; store: AuditStore; actions: AuditActions };
+  | { kind: 'audit'; store: AuditStore; actions: AuditActions }
+  | ({ kind: 'logs' } & LogsFeature);
 
 /** Work that must leave Ink for a while (an interactive shell); the ui command does it and comes back. */
 export type HandOver = { kind: 'shell'; containerId: string; label: string } | { kind: 'switch'; host: string };
@@ -105,7 +110,14 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
     onQuit?.();
     exit();
   };
-  const openOverlay = (kind: Overlay['kind']) => {
+  const openLogs = (words: readonly string[]) => {
+    if (!session.openLogs) return setStatus({ text: 'logs are not available here', level: 'warn' });
+    void session.openLogs(words).then(
+      (f) => setOverlay({ kind: 'logs', ...f }),
+      (err: Error) => setStatus({ text: err.message, level: 'error' }),
+    );
+  };
+  const openOverlay = (kind: Exclude<Overlay['kind'], 'logs'>) => {
     const openers = { unlock: session.openUnlock, 'unlock-check': session.openUnlockCheck, hosts: session.openHosts, audit: session.openAudit };
     const open = openers[kind];
     if (!open) return setStatus({ text: `${kind} is not available here`, level: 'warn' });
@@ -141,6 +153,7 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
 
   if (overlay) {
     const close = () => {
+      if (overlay.kind === 'logs') overlay.dispose();
       setOverlay(undefined);
       setOverlayHelp(false);
     };
@@ -155,12 +168,16 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
                 ? [{ title: 'Servers', bindings: hostsKeys }, { title: 'Add a server', bindings: hostFormKeys }]
                 : overlay.kind === 'audit'
                 ? [{ title: 'Audit', bindings: auditKeys }]
+                : overlay.kind === 'logs'
+                ? [{ title: 'Logs', bindings: logsKeys }]
                 : [{ title: overlay.kind === 'unlock' ? 'Unlock' : 'Unlock setup check', bindings: overlay.kind === 'unlock' ? unlockKeys : unlockCheckKeys }]
             }
             width={width}
             onBack={() => setOverlayHelp(false)}
             onQuit={quit}
           />
+        ) : overlay.kind === 'logs' ? (
+          <Logs store={overlay.store} actions={overlay.actions} width={width} height={height - 1} color={color} onBack={close} onHelp={() => setOverlayHelp(true)} />
         ) : overlay.kind === 'audit' ? (
           <Audit audit={overlay.store} actions={overlay.actions} width={width} height={height - 1} color={color} isActive={!pending} onBack={close} onHelp={() => setOverlayHelp(true)} />
         ) : overlay.kind === 'hosts' ? (
@@ -214,6 +231,7 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
           setCommandMode={setCommandMode}
           onHandOver={onHandOver}
           exit={exit}
+          openLogs={openLogs}
         />
       ) : null}
       {confirm ? (
@@ -243,7 +261,7 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
             if (cmd.name === 'unlock') return openOverlay('unlock-check');
             if (cmd.name === 'hosts') return openOverlay('hosts');
             if (cmd.name === 'audit') return openOverlay('audit');
-            if (cmd.name === 'logs') return setStatus({ text: `logs: ${cmd.args.join(' ') || '(no service named)'}: not in this build yet`, level: 'warn' });
+            if (cmd.name === 'logs') return cmd.args.length ? openLogs(cmd.args) : setStatus({ text: 'which service? :logs api worker', level: 'warn' });
           }}
         />
       ) : status ? (
@@ -272,6 +290,7 @@ interface ReadyProps {
   setCommandMode: (on: boolean) => void;
   onHandOver: ((req: HandOver) => void) | undefined;
   exit: () => void;
+  openLogs: (words: readonly string[]) => void;
 }
 
 /** The screens that need the grid: subscribing here starts the grid's streams, leaving stops them. */
@@ -293,7 +312,7 @@ function Ready(p: ReadyProps) {
       case 'open':
         return p.setScreen({ name: 'detail', key: row.key });
       case 'logs':
-        return setStatus({ text: `logs for ${name}: not in this build yet`, level: 'warn' });
+        return p.openLogs([row.project ? `${row.project}/${row.service}` : row.service]);
       case 'restart':
         return p.setConfirm({ title: `Restart ${name} (${replicas})?`, run: () => run('restart', row) });
       case 'stop':

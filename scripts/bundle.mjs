@@ -1,37 +1,57 @@
 // Builds dist/opsdeck.mjs: one file an operator can copy to a server and run with plain `node`,
-// no node_modules beside it. The traps are listed in ../shared/LAB-NOTES.md.
+// no node_modules beside it. The traps are listed in ../shared/LAB-NOTES.md. Benchmarks build
+// their own entry points with the same options (bundleOptions), so they measure what ships.
 import { build } from 'esbuild';
 import { readFileSync, chmodSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
-await build({
-  entryPoints: ['bin/opsdeck.ts'],
-  outfile: 'dist/opsdeck.mjs',
-  bundle: true,
-  // ESM: yoga-layout and ink use top-level await.
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  // CommonJS dependencies (ssh2, dockerode) call require() and read __dirname; give the ESM
-  // bundle both.
-  banner: {
-    js: [
-      "import { createRequire as __opsdeckCreateRequire } from 'node:module';",
-      "import { fileURLToPath as __opsdeckFileURLToPath } from 'node:url';",
-      "import { dirname as __opsdeckDirname } from 'node:path';",
-      'const require = __opsdeckCreateRequire(import.meta.url);',
-      'const __filename = __opsdeckFileURLToPath(import.meta.url);',
-      'const __dirname = __opsdeckDirname(__filename);',
-    ].join('\n'),
+/** dockerode loads its gRPC BuildKit session module at start-up; opsdeck never builds images. */
+const noBuildkitSession = {
+  name: 'no-buildkit-session',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/session$/ }, (args) =>
+      /[\\/]dockerode[\\/]lib$/.test(args.resolveDir) ? { path: fileURLToPath(new URL('./no-buildkit-session.cjs', import.meta.url)) } : undefined,
+    );
   },
-  define: { __OPSDECK_VERSION__: JSON.stringify(pkg.version), 'process.env.NODE_ENV': '"production"' },
-  // ink imports react-devtools-core only when DEV is set; never ship it.
-  alias: { 'react-devtools-core': './scripts/empty-module.mjs' },
-  // ssh2's optional native addon: ssh2 falls back to pure JS when it cannot be loaded.
-  external: ['cpu-features', '*.node'],
-  legalComments: 'none',
-  logLevel: 'warning',
-});
-chmodSync('dist/opsdeck.mjs', 0o755);
-console.log('dist/opsdeck.mjs');
+};
+
+/** esbuild options for one self-contained ESM file. */
+export function bundleOptions(entry, outfile) {
+  return {
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    // ESM: yoga-layout and ink use top-level await.
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    // CommonJS dependencies (ssh2, dockerode) call require() and read __dirname; give the ESM
+    // bundle both.
+    banner: {
+      js: [
+        "import { createRequire as __opsdeckCreateRequire } from 'node:module';",
+        "import { fileURLToPath as __opsdeckFileURLToPath } from 'node:url';",
+        "import { dirname as __opsdeckDirname } from 'node:path';",
+        'const require = __opsdeckCreateRequire(import.meta.url);',
+        'const __filename = __opsdeckFileURLToPath(import.meta.url);',
+        'const __dirname = __opsdeckDirname(__filename);',
+      ].join('\n'),
+    },
+    define: { __OPSDECK_VERSION__: JSON.stringify(pkg.version), 'process.env.NODE_ENV': '"production"' },
+    // ink imports react-devtools-core only when DEV is set; never ship it.
+    alias: { 'react-devtools-core': './scripts/empty-module.mjs' },
+    // ssh2's optional native addon: ssh2 falls back to pure JS when it cannot be loaded.
+    external: ['cpu-features', '*.node'],
+    plugins: [noBuildkitSession],
+    legalComments: 'none',
+    logLevel: 'warning',
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await build(bundleOptions('bin/opsdeck.ts', 'dist/opsdeck.mjs'));
+  chmodSync('dist/opsdeck.mjs', 0o755);
+  console.log('dist/opsdeck.mjs');
+}

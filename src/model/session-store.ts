@@ -11,6 +11,8 @@ import type { ConnectionFlags } from '../cli/connection-options.js';
 import { openUnlock, openUnlockCheck, recogniseLockedServer } from '../unlock/unlock-wiring.js';
 import { HostsStore } from './hosts-store.js';
 import { createAudit } from '../audit/audit-store.js';
+import { createLogsFeature } from '../logs/logs-feature.js';
+import { logsRequestFromWords } from '../cli/commands/logs.js';
 
 export type SessionSnapshot =
   | { phase: 'connecting'; label: string; step: string | undefined }
@@ -91,6 +93,12 @@ export class SessionStore extends Store<SessionSnapshot> {
       ...(this.#target.profile?.name ? { connected: this.#target.profile.name } : {}),
     });
     return { store, actions: store.actions };
+  };
+
+  /** A log view: `words` as `opsdeck logs` takes them (`api worker --since 10m --level error`). */
+  readonly openLogs = async (words: readonly string[]) => {
+    if (!this.#conn) throw new Error('not connected');
+    return createLogsFeature(this.#conn, logsRequestFromWords(words));
   };
 
   /** The hardening audit over the live connection (read-only). */

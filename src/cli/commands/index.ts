@@ -1,6 +1,7 @@
 import type { CommandSpec } from '../command.js';
 import { doctorCommand } from './doctor.js';
 import { hostsCommand } from './hosts.js';
+import { logsCommand } from './logs.js';
 import { unlockCommand } from './unlock.js';
 import { provisionCommand } from './provision.js';
 import { auditCommand } from './audit.js';
@@ -8,4 +9,4 @@ import { uiCommand } from './ui.js';
 import { statusCommand } from './status.js';
 
 /** Every command, in the order `opsdeck --help` lists them. */
-export const commands: CommandSpec[] = [uiCommand, statusCommand, hostsCommand, doctorCommand, unlockCommand, provisionCommand, auditCommand];
+export const commands: CommandSpec[] = [uiCommand, statusCommand, hostsCommand, doctorCommand, unlockCommand, logsCommand, provisionCommand, auditCommand];
