@@ -2,10 +2,9 @@
  * The live grid and `opsdeck status` against the lab's real Docker Engine, reached over the
  * lab's real sshd: what opsdeck says must be what the Engine says.
  */
+import { runCli } from '../support/run-cli.js';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { PassThrough } from 'node:stream';
 import { requireLab, labDocker, labContainers, type LabInfo } from '../lab/api.js';
-import { main } from '../../src/cli/main.js';
 import { connect, type ServerConnection } from '../../src/transport/connection.js';
 import { refusingPrompter } from '../../src/transport/prompter.js';
 import { resolveTarget } from '../../src/transport/target.js';
@@ -21,15 +20,8 @@ function sshFlags(i: LabInfo) {
   return { 'ssh-config': i.sshd.sshConfigPath, host: i.sshd.hostAlias, socket: i.docker.socketPath };
 }
 
-async function statusCli(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(['status', ...args], { stdout, stderr, stdin: new PassThrough(), env: { ...process.env, OPSDECK_CONFIG: '/nonexistent/opsdeck-e2e.json' } });
-  return { code, out, err };
+function statusCli(args: string[]) {
+  return runCli(['status', ...args], { ...process.env, OPSDECK_CONFIG: '/nonexistent/opsdeck-e2e.json' });
 }
 
 function until(store: GridStore, pred: (s: GridSnapshot) => boolean, timeoutMs: number): Promise<GridSnapshot> {

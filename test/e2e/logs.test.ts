@@ -4,11 +4,10 @@
  * container's raw stream, and sshd killed mid-follow with nothing lost or doubled. The ground
  * truth is the docker CLI on the lab's socket, which shares no code with opsdeck.
  */
+import { runCli } from '../support/run-cli.js';
 import { execFileSync } from 'node:child_process';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labDocker, requireLab, startSshd, stopSshd, type LabInfo } from '../lab/api.js';
-import { main } from '../../src/cli/main.js';
 import { LogFollower } from '../../src/logs/log-follower.js';
 import { jsonOf, type LogLine } from '../../src/logs/log-line.js';
 import { dockerLogApi } from '../../src/logs/log-source.js';
@@ -64,15 +63,8 @@ function expectSameAsDocker(ours: LogLine[], container: string): void {
   expect(ours.map((l) => `${l.ts} ${l.plain}`)).toEqual(truth.map((l) => `${l.ts} ${l.text}`));
 }
 
-async function runCli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(argv, { stdout, stderr, stdin: new PassThrough(), env: { HOME: '/nonexistent' } });
-  return { code, out, err };
+function runLogsCli(argv: string[]) {
+  return runCli(argv, { HOME: '/nonexistent' });
 }
 
 describe('following over SSH', () => {
@@ -101,7 +93,7 @@ describe('following over SSH', () => {
 
 describe('merging replicas', () => {
   it('prints two replicas merged in timestamp order, each line exactly once (opsdeck logs api --json)', async () => {
-    const r = await runCli(['logs', 'api', '--tail', '40', '--json', ...hostFlags()]);
+    const r = await runLogsCli(['logs', 'api', '--tail', '40', '--json', ...hostFlags()]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const recs = r.out.trim().split('\n').map((l) => JSON.parse(l) as { container: string; time: string; text: string; fields: Record<string, string> });
@@ -126,20 +118,20 @@ describe('merging replicas', () => {
     const parse = (out: string) => out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rec);
     // One fixed window for every call, so the filtered runs can be checked against the unfiltered one.
     const since = String(Math.floor(Date.now() / 1000) - 60);
-    const all = parse((await runCli(['logs', 'api', '--since', since, '--json', ...hostFlags()])).out);
+    const all = parse((await runLogsCli(['logs', 'api', '--since', since, '--json', ...hostFlags()])).out);
     const last = all[all.length - 1]!.time;
     const inWindow = (r: Rec) => r.time <= last;
 
-    const errors = parse((await runCli(['logs', 'api', '--since', since, '--level', 'error', '--json', ...hostFlags()])).out).filter(inWindow);
+    const errors = parse((await runLogsCli(['logs', 'api', '--since', since, '--level', 'error', '--json', ...hostFlags()])).out).filter(inWindow);
     expect(errors.length).toBeGreaterThan(0);
     expect(errors).toEqual(all.filter((r) => r.level === 'error' || r.level === 'fatal'));
 
     const rid = errors[0]!.fields!.request_id!;
-    const one = parse((await runCli(['logs', 'api', '--since', since, '--field', `request_id=${rid}`, '--json', ...hostFlags()])).out).filter(inWindow);
+    const one = parse((await runLogsCli(['logs', 'api', '--since', since, '--field', `request_id=${rid}`, '--json', ...hostFlags()])).out).filter(inWindow);
     expect(one.length).toBeGreaterThan(0);
     expect(one).toEqual(all.filter((r) => r.fields?.request_id === rid));
 
-    const stripe = parse((await runCli(['logs', 'api', '--since', since, '--field', 'event=~^stripe', '--json', ...hostFlags()])).out).filter(inWindow);
+    const stripe = parse((await runLogsCli(['logs', 'api', '--since', since, '--field', 'event=~^stripe', '--json', ...hostFlags()])).out).filter(inWindow);
     expect(stripe.length).toBeGreaterThan(0);
     expect(stripe).toEqual(all.filter((r) => /^stripe/.test(r.fields?.event ?? '')));
   });

@@ -1,18 +1,9 @@
 import { describe, it, expect } from 'vitest';
-import { PassThrough } from 'node:stream';
-import { main, renderTopHelp } from '../../src/cli/main.js';
+import { runCli } from '../support/run-cli.js';
+import { renderTopHelp } from '../../src/cli/main.js';
 import { commands } from '../../src/cli/commands/index.js';
 
-async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(argv, { stdout, stderr, stdin: new PassThrough(), env });
-  return { code, out, err };
-}
+const run = runCli;
 
 describe('the opsdeck command line', () => {
   it('prints its version', async () => {
