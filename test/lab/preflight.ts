@@ -17,6 +17,8 @@ const PACKAGES: Record<string, string> = {
   gpg: '/usr/bin/gpg',
   rsync: '/usr/bin/rsync',
   shellcheck: '/usr/bin/shellcheck',
+  // The crontab binary for `backup schedule` (the cron daemon itself is not needed by the tests).
+  cron: '/usr/bin/crontab',
 };
 
 export const DEPLOY_USER = 'deploy';
