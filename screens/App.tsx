@@ -38,6 +38,11 @@ import type { AuditActions, AuditStore } from '../src/audit/audit-store.js';
 import { Logs } from './Logs.js';
 import { logsKeys } from './logs-keys.js';
 import type { LogsFeature } from '../src/logs/logs-feature.js';
+import { BackupArea, type BackupView } from './BackupArea.js';
+import { backupsKeys } from './backups-keys.js';
+import { backupWizardKeys } from './backup-wizard-keys.js';
+import { restoreKeys } from './restore-keys.js';
+import type { BackupFeature } from '../src/backup/backup-feature.js';
 
 /** What the App reads of a session (src/model/session-store.ts provides it). */
 export type AppSessionSnapshot =
@@ -57,6 +62,7 @@ export interface AppSession extends ExternalStore<AppSessionSnapshot> {
   openHosts?(): Promise<{ store: HostsStore; actions: HostsActions }>;
   openAudit?(): Promise<{ store: AuditStore; actions: AuditActions }>;
   openLogs?(words: readonly string[]): Promise<LogsFeature>;
+  openBackups?(): Promise<BackupFeature>;
 }
 
 /** A feature screen opened over the grid (or over the failed panel, for an unlock). */
@@ -65,7 +71,8 @@ type Overlay =
   | { kind: 'unlock-check'; store: UnlockCheckStore; actions: UnlockCheckActions }
   | { kind: 'hosts'; store: HostsStore; actions: HostsActions }
   | { kind: 'audit'; store: AuditStore; actions: AuditActions }
-  | ({ kind: 'logs' } & LogsFeature);
+  | ({ kind: 'logs' } & LogsFeature)
+  | { kind: 'backups'; feature: BackupFeature };
 
 /** Work that must leave Ink for a while (an interactive shell); the ui command does it and comes back. */
 export type HandOver = { kind: 'shell'; containerId: string; label: string } | { kind: 'switch'; host: string };
@@ -90,6 +97,7 @@ export const COMMANDS: readonly CommandDef[] = [
   { name: 'all', description: 'show every service again' },
   { name: 'logs', description: 'follow the logs of services: :logs api worker', takesServices: true },
   { name: 'hosts', description: 'saved servers: connect, add, test, remove' },
+  { name: 'backups', aliases: ['backup'], description: 'PostgreSQL backups: list, verify, back up now, wizard, test restores' },
   { name: 'audit', description: 'hardening audit of this server: pass / warn / fail with evidence and the fix' },
   { name: 'unlock', description: 'check the LUKS remote-unlock setup of this server (Dropbear in the initramfs)' },
   { name: 'quit', aliases: ['q', 'q!'], description: 'quit opsdeck' },
@@ -105,7 +113,7 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
   const [commandMode, setCommandMode] = useState(false);
   const [status, setStatus] = useState<{ text: string; level: StatusLevel } | undefined>(initialStatus);
   const [overlay, setOverlay] = useState<Overlay | undefined>();
-  const [overlayHelp, setOverlayHelp] = useState(false);
+  const [overlayHelp, setOverlayHelp] = useState<false | true | BackupView['name']>(false);
   const quit = () => {
     onQuit?.();
     exit();
@@ -117,7 +125,14 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
       (err: Error) => setStatus({ text: err.message, level: 'error' }),
     );
   };
-  const openOverlay = (kind: Exclude<Overlay['kind'], 'logs'>) => {
+  const openBackups = () => {
+    if (!session.openBackups) return setStatus({ text: 'backups are not available here', level: 'warn' });
+    void session.openBackups().then(
+      (feature) => setOverlay({ kind: 'backups', feature }),
+      (err: Error) => setStatus({ text: err.message, level: 'error' }),
+    );
+  };
+  const openOverlay = (kind: Exclude<Overlay['kind'], 'logs' | 'backups'>) => {
     const openers = { unlock: session.openUnlock, 'unlock-check': session.openUnlockCheck, hosts: session.openHosts, audit: session.openAudit };
     const open = openers[kind];
     if (!open) return setStatus({ text: `${kind} is not available here`, level: 'warn' });
@@ -170,12 +185,20 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
                 ? [{ title: 'Audit', bindings: auditKeys }]
                 : overlay.kind === 'logs'
                 ? [{ title: 'Logs', bindings: logsKeys }]
+                : overlay.kind === 'backups'
+                ? overlayHelp === 'wizard'
+                  ? [{ title: 'Backup wizard', bindings: backupWizardKeys }]
+                  : overlayHelp === 'restore'
+                  ? [{ title: 'Restore', bindings: restoreKeys }]
+                  : [{ title: 'Backups', bindings: backupsKeys }]
                 : [{ title: overlay.kind === 'unlock' ? 'Unlock' : 'Unlock setup check', bindings: overlay.kind === 'unlock' ? unlockKeys : unlockCheckKeys }]
             }
             width={width}
             onBack={() => setOverlayHelp(false)}
             onQuit={quit}
           />
+        ) : overlay.kind === 'backups' ? (
+          <BackupArea feature={overlay.feature} width={width} height={height - 1} color={color} onBack={close} onHelp={(v) => setOverlayHelp(v)} />
         ) : overlay.kind === 'logs' ? (
           <Logs store={overlay.store} actions={overlay.actions} width={width} height={height - 1} color={color} onBack={close} onHelp={() => setOverlayHelp(true)} />
         ) : overlay.kind === 'audit' ? (
@@ -261,6 +284,7 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
             if (cmd.name === 'unlock') return openOverlay('unlock-check');
             if (cmd.name === 'hosts') return openOverlay('hosts');
             if (cmd.name === 'audit') return openOverlay('audit');
+            if (cmd.name === 'backups') return openBackups();
             if (cmd.name === 'logs') return cmd.args.length ? openLogs(cmd.args) : setStatus({ text: 'which service? :logs api worker', level: 'warn' });
           }}
         />

@@ -13,6 +13,8 @@ import { HostsStore } from './hosts-store.js';
 import { createAudit } from '../audit/audit-store.js';
 import { createLogsFeature } from '../logs/logs-feature.js';
 import { logsRequestFromWords } from '../cli/commands/logs.js';
+import { createBackupFeature, profileSettingsSaver } from '../backup/backup-feature.js';
+import { ProfileStore } from '../config/profile-store.js';
 
 export type SessionSnapshot =
   | { phase: 'connecting'; label: string; step: string | undefined }
@@ -99,6 +101,17 @@ export class SessionStore extends Store<SessionSnapshot> {
   readonly openLogs = async (words: readonly string[]) => {
     if (!this.#conn) throw new Error('not connected');
     return createLogsFeature(this.#conn, logsRequestFromWords(words));
+  };
+
+  /** Backups and restores of this server's PostgreSQL; wizard settings are saved to its profile. */
+  readonly openBackups = async () => {
+    if (!this.#conn) throw new Error('not connected');
+    const profile = this.#target.profile;
+    const configPath = this.#opts.flags?.config;
+    const saver = profile
+      ? profileSettingsSaver(new ProfileStore({ ...(configPath ? { configPath } : {}), ...(this.#opts.env ? { env: this.#opts.env } : {}) }), profile.name)
+      : undefined;
+    return createBackupFeature(this.#conn, { label: this.#target.label, settings: profile?.backup, ...(saver ? { saveSettings: saver } : {}) });
   };
 
   /** The hardening audit over the live connection (read-only). */

@@ -239,4 +239,24 @@ describe('the service grid', () => {
     await app.press(KEY.enter);
     expect(handOvers).toEqual([{ kind: 'switch', host: 'web2' }]);
   });
+
+  it('opens logs with l on a service and with :logs, and backups with :backups', async () => {
+    const { app, session } = setup();
+    const asked: string[][] = [];
+    session.openLogs = async (words) => {
+      asked.push([...words]);
+      throw new Error(`logs for ${words.join(' ')}`);
+    };
+    session.openBackups = async () => {
+      throw new Error('backups opened');
+    };
+    await app.ready();
+    await app.press('/', 'c', 'a', 'd', 'd', 'y', KEY.enter, 'l');
+    await app.waitFor((f) => f.includes('logs for shop/caddy'));
+    await app.press(':', 'l', 'o', 'g', 's', ' ', 'a', 'p', 'i', ' ', '-', '-', 'l', 'e', 'v', 'e', 'l', ' ', 'e', 'r', 'r', 'o', 'r', KEY.enter);
+    await app.waitFor((f) => f.includes('logs for api --level error'));
+    expect(asked).toEqual([['shop/caddy'], ['api', '--level', 'error']]);
+    await app.press(':', 'b', 'a', 'c', 'k', 'u', 'p', 's', KEY.enter);
+    await app.waitFor((f) => f.includes('backups opened'));
+  });
 });
