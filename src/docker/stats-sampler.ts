@@ -27,6 +27,13 @@ export interface StatsSamplerOptions {
 export type SamplerPath = 'cgroup' | 'api';
 
 /**
+ * The gap between the two readings of a first round. Short, because the grid waits for it; the
+ * host's CPU time (the denominator) comes from /proc/stat in 10 ms ticks, so over 150 ms on one
+ * core the figure is within about 7 % of itself, and the next round compares over a whole interval.
+ */
+const FIRST_ROUND_GAP_MS = 150;
+
+/**
  * One scheduler for every container's stats (lazydocker opens a streaming connection per
  * container; docker stats -a asks dockerd for every container every second).
  *
@@ -67,7 +74,10 @@ export class StatsSampler {
 
   start(): void {
     if (this.#timer) return;
-    void this.round();
+    // With no previous round to compare with, the first round reads twice a moment apart, so
+    // CPU % is on screen at once rather than one interval later.
+    const fresh = this.#cgPrev === null && this.#apiPrev.size === 0;
+    void this.round(fresh ? Math.min(FIRST_ROUND_GAP_MS, this.#intervalMs / 2) : 0);
     this.#timer = setInterval(() => void this.round(), this.#intervalMs);
     this.#timer.unref?.();
   }

@@ -115,8 +115,9 @@ export class GridStore extends Store<GridSnapshot> {
     this.#unsubReconnect = this.#src.onReconnected(() => void this.#resume());
     await this.#loadAll();
     if (!this.#running) return;
-    await this.#followEvents();
     this.#sampler.start();
+    await this.#followEvents();
+    if (!this.#running) return;
     this.#hostTimer = setInterval(() => void this.#refreshHost(), HOST_FACTS_EVERY_MS);
     this.#hostTimer.unref?.();
   }
@@ -164,10 +165,13 @@ export class GridStore extends Store<GridSnapshot> {
   async #loadAll(): Promise<void> {
     try {
       await negotiateApiVersion(this.#src.docker);
-      const [list] = await Promise.all([this.#src.docker.listContainers({ all: true }), this.#refreshHost()]);
+      // The header's host facts take an exec on the server: they arrive while containers are inspected.
+      const host = this.#refreshHost();
+      const list = await this.#src.docker.listContainers({ all: true });
       const ids = list.filter((c) => this.#wanted(c.Labels?.['com.docker.compose.project'])).map((c) => c.Id);
       this.#views.clear();
       await this.#inspect(ids);
+      await host;
       this.#stale = false;
       this.#publishNow('ready');
     } catch (err) {
