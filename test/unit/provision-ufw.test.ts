@@ -12,7 +12,7 @@ To                         Action      From
 80/tcp                     ALLOW IN    Anywhere
 443/tcp                    ALLOW IN    Anywhere
 5432/tcp                   ALLOW IN    Anywhere
-8080                       ALLOW IN    10.0.0.0/8
+8080                       ALLOW IN    203.0.113.0/24
 22/tcp (v6)                ALLOW IN    Anywhere (v6)
 `;
 

@@ -50,10 +50,10 @@ describe('tokenising', () => {
     expect(splitArgs("a 'b c' d")).toEqual(['a', 'b c', 'd']);
     expect(splitArgs('a # comment')).toEqual(['a']);
     expect(splitArgs('"unterminated')).toEqual({ error: 'unterminated quoted string' });
-    const lines = parseSshConfigText('Host=foo\n  HostName = 10.0.0.1\n# c\n\nPort\t2222\n', 'f');
+    const lines = parseSshConfigText('Host=foo\n  HostName = 192.0.2.1\n# c\n\nPort\t2222\n', 'f');
     expect(lines.map((l) => [l.key, l.args, l.line])).toEqual([
       ['host', ['foo'], 1],
-      ['hostname', ['10.0.0.1'], 2],
+      ['hostname', ['192.0.2.1'], 2],
       ['port', ['2222'], 5],
     ]);
   });
