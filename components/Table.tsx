@@ -1,6 +1,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import { fitCell } from '../src/render/columns.js';
+import { paint } from '../src/render/sgr.js';
 
 /**
  * A small table of our own: ink-table 3.1 is CommonJS and cannot be required from ink 6's
@@ -57,17 +58,17 @@ export function Table({ columns, rows, selectedId, height, color = true }: Table
             </Text>
           );
         }
+        // One string per row: Ink measures every node on every frame, so cells are not nodes.
+        const line = columns
+          .map((c, k) => {
+            const raw = row.cells[c.key] ?? '';
+            const cell: TableCell = typeof raw === 'string' ? { text: raw } : raw;
+            return (k > 0 ? gap : '') + paint(fitCell(cell.text, c.width, c.align), cell, color && !selected);
+          })
+          .join('');
         return (
           <Text key={row.id} inverse={selected} wrap="truncate-end">
-            {columns.map((c, k) => {
-              const raw = row.cells[c.key] ?? '';
-              const cell: TableCell = typeof raw === 'string' ? { text: raw } : raw;
-              return (
-                <Text key={c.key} color={color ? cell.color : undefined} dimColor={cell.dim} bold={cell.bold}>
-                  {(k > 0 ? gap : '') + fitCell(cell.text, c.width, c.align)}
-                </Text>
-              );
-            })}
+            {line}
           </Text>
         );
       })}

@@ -6,19 +6,14 @@ import { formatDuration } from './duration.js';
 import { formatPercent } from './percent.js';
 import type { HostFacts } from '../docker/host-facts.js';
 import type { MemoryBudget } from '../model/stats-math.js';
-
-const SGR: Record<string, string> = { red: '31', green: '32', yellow: '33', blue: '34', magenta: '35', cyan: '36', gray: '90' };
+import { paint as paintText } from './sgr.js';
 
 /** `opsdeck status` as text: the header line, then each project's services, as the grid shows them. */
 export function renderStatusTable(server: string, snap: GridSnapshot, opts: { width: number; color: boolean; now: number }): string {
   const cols = fitColumns(GRID_COLUMNS, opts.width);
   const spec = new Map(GRID_COLUMNS.map((c) => [c.id, c]));
   const memWidth = cols.find((c) => c.id === 'mem')?.width ?? 0;
-  const paint = (cell: Cell, text: string) => {
-    if (!opts.color) return text;
-    const codes = [cell.bold ? '1' : '', cell.dim ? '2' : '', cell.color ? SGR[cell.color] ?? '' : ''].filter(Boolean);
-    return codes.length ? `\u001b[${codes.join(';')}m${text}\u001b[0m` : text;
-  };
+  const paint = (cell: Cell, text: string) => paintText(text, cell, opts.color);
   const lines: string[] = [headerLine(server, snap.host, snap.budget)];
   lines.push(cols.map((c) => fitCell(spec.get(c.id as GridColumnId)!.header, c.width, spec.get(c.id as GridColumnId)!.align)).join(' ').trimEnd());
   for (const g of snap.groups) {
