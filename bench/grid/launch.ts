@@ -10,6 +10,7 @@
  */
 import type { LabInfo } from '../../test/lab/api.js';
 import { dockerCliEnv, dockerSshArgv, timed } from '../lib/docker-cli.js';
+import { retrying } from '../lib/retry.js';
 import { fmt, fmtSpread, markdownTable, spread, type Spread } from '../lib/spread.js';
 import { TmuxPane } from '../lib/tmux.js';
 import { dockerStatsWithFigures, gridProgress, type GridProgress } from './screens.js';
@@ -138,9 +139,9 @@ export async function benchLaunch(lab: LabInfo, ops: Opsdeck, launches: number, 
       let p = 0;
       let s: DockerStatsTiming | undefined;
       for (const what of order) {
-        if (what === 'ops') t = await one();
-        else if (what === 'ps') p = await peerPs();
-        else s = await peerStats();
+        if (what === 'ops') t = await retrying('opsdeck launch', one, log);
+        else if (what === 'ps') p = await retrying('docker ps', peerPs, log);
+        else s = await retrying('docker stats', peerStats, log);
       }
       painted.push(t!.painted!);
       rowsAt.push(t!.rows!);

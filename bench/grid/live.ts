@@ -23,6 +23,7 @@ import path from 'node:path';
 import type { LabInfo } from '../../test/lab/api.js';
 import { dockerCliEnv, dockerSshArgv } from '../lib/docker-cli.js';
 import { allStats, childrenOf, cmdline, memory, processTree, readPidFile, readStat, treeCpuMs } from '../lib/proc.js';
+import { retrying } from '../lib/retry.js';
 import { SshdSessions } from '../lib/sshd-sessions.js';
 import { fmt, fmtSpread, markdownTable, spread, type Spread } from '../lib/spread.js';
 import { TmuxPane } from '../lib/tmux.js';
@@ -151,10 +152,16 @@ function tmuxServerPid(pane: TmuxPane): number | null {
 
 export async function benchLive(lab: LabInfo, ops: Opsdeck, opts: { reps: number; windowSeconds: number; settleMs?: number }, log: (s: string) => void): Promise<LiveResult> {
   const env = dockerCliEnv(lab);
-  const dockerd = readPidFile(path.join(lab.labDir, 'run', 'dockerd.pid'));
-  const sshd = readPidFile(path.join(lab.labDir, 'run', 'sshd.pid'));
-  const containerd = childrenOf(dockerd).find((p) => readStat(p)?.comm === 'containerd');
-  if (!containerd) throw new Error(`no containerd under the lab's dockerd (pid ${dockerd})`);
+  // Other engineers' tests stop and start the lab's sshd (reconnect tests): the daemons are
+  // looked up for every window, and a window during which one was restarted is run again.
+  const daemons = () => {
+    const dockerd = readPidFile(path.join(lab.labDir, 'run', 'dockerd.pid'));
+    const sshd = readPidFile(path.join(lab.labDir, 'run', 'sshd.pid'));
+    const containerd = childrenOf(dockerd).find((p) => readStat(p)?.comm === 'containerd');
+    if (!containerd) throw new Error(`no containerd under the lab's dockerd (pid ${dockerd})`);
+    const key = [dockerd, sshd, containerd].map((p) => `${p}:${readStat(p)?.start}`).join(' ');
+    return { dockerd, sshd, containerd, key };
+  };
   const W = opts.windowSeconds * 1000;
   const settle = opts.settleMs ?? 3000;
   const rows = expectedRows(lab);
@@ -163,6 +170,14 @@ export async function benchLive(lab: LabInfo, ops: Opsdeck, opts: { reps: number
   pane.open(PANE.width, PANE.height);
 
   const window = async (kind: Kind): Promise<WindowFigures> => {
+    try {
+      return await measureWindow(kind);
+    } finally {
+      if (kind !== 'idle') await pane.idle();
+    }
+  };
+
+  const measureWindow = async (kind: Kind): Promise<WindowFigures> => {
     if (kind === 'opsdeck') {
       const t = await launchAndWait(pane, lab, ops);
       if (t.complete === null) throw new Error(`opsdeck's grid never completed:\n${t.screen}`);
@@ -174,6 +189,7 @@ export async function benchLive(lab: LabInfo, ops: Opsdeck, opts: { reps: number
     const root = kind === 'idle' ? null : pane.panePid();
     if (kind !== 'idle' && !root) throw new Error(`${kind} is not running in the pane`);
     const tmuxPid = tmuxServerPid(pane);
+    const { dockerd, sshd, containerd, key: daemonsAtStart } = daemons();
     const sessions = new SshdSessions(sshd, lab.sshd.port, () => root);
     const readServer = (): ServerReading => ({ t: performance.now(), dockerd: readStat(dockerd)!.withReapedMs, containerd: treeCpuMs(containerd), shims: shimCpu(lab) });
     const a = { t: performance.now(), client: root ? treeCpuMs(root) : 0, tmux: tmuxPid ? readStat(tmuxPid)!.selfMs : 0 };
@@ -185,6 +201,7 @@ export async function benchLive(lab: LabInfo, ops: Opsdeck, opts: { reps: number
     }
     const sess = sessions.stop();
     const b = { t: performance.now(), client: root ? treeCpuMs(root) : 0, tmux: tmuxPid ? readStat(tmuxPid)!.selfMs : 0 };
+    if (daemons().key !== daemonsAtStart) throw new Error("the lab's sshd or dockerd was restarted meanwhile (someone else's test)");
     const srv = serverFigures(server, W);
     const tree = root ? processTree(root) : [];
     let rssKb: number | null = null;
@@ -204,7 +221,6 @@ export async function benchLive(lab: LabInfo, ops: Opsdeck, opts: { reps: number
       withFigures = dockerStatsWithFigures(await pane.capture(), steady);
     }
     const clientProcesses = tree.length;
-    if (kind !== 'idle') await pane.idle();
     // Scale to exactly the window's length (timers overshoot by a few ms).
     const k = W / (b.t - a.t);
     return {
@@ -233,7 +249,7 @@ export async function benchLive(lab: LabInfo, ops: Opsdeck, opts: { reps: number
       const got: Partial<Record<Kind, WindowFigures>> = {};
       for (const kind of orders[r % orders.length]!) {
         log(`  rep ${r + 1}/${opts.reps}: ${kind} window (${opts.windowSeconds} s)…`);
-        got[kind] = await window(kind);
+        got[kind] = await retrying(`the ${kind} window`, () => window(kind), log);
       }
       const rep = got as LiveRep;
       reps.push(rep);

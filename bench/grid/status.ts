@@ -6,6 +6,7 @@
  */
 import type { LabInfo } from '../../test/lab/api.js';
 import { dockerCliEnv, dockerSshArgv, timed } from '../lib/docker-cli.js';
+import { retrying } from '../lib/retry.js';
 import { fmt, fmtSpread, markdownTable, spread, type Spread } from '../lib/spread.js';
 import { steadyContainers, type Opsdeck } from './setup.js';
 
@@ -109,11 +110,11 @@ export async function benchStatus(lab: LabInfo, ops: Opsdeck, runs: number, log:
     let a: number;
     let b: number;
     if (i % 2 === 0) {
-      a = await doOps();
-      b = await doPeer();
+      a = await retrying('opsdeck status', doOps, log);
+      b = await retrying('docker ps + stats', doPeer, log);
     } else {
-      b = await doPeer();
-      a = await doOps();
+      b = await retrying('docker ps + stats', doPeer, log);
+      a = await retrying('opsdeck status', doOps, log);
     }
     const fl = await runFloor();
     f.wall.push(fl.wallMs);

@@ -109,6 +109,9 @@ export class StatsSampler {
       const seen = new Set(targets.map((t) => t.id));
       for (const id of this.#apiPrev.keys()) if (!seen.has(id)) this.#apiPrev.delete(id);
       this.path = rest.length > targets.length / 2 ? 'api' : 'cgroup';
+      // Nothing read for any container: the connection dropped (or the server did not answer in
+      // time). Keep the last figures on screen rather than turning every one into a dash.
+      if (next.size === 0 && targets.length > 0) return this.#live;
       this.#live = next;
       this.#onRound(next);
       return next;
@@ -124,7 +127,9 @@ export class StatsSampler {
       const r = await this.#src.exec(cgroupStatsArgv(targets.map((t) => t.id), gapMs / 1000), { timeoutMs: 10_000 + gapMs });
       samples = r.code === 0 ? parseCgroupOutput(r.stdout) : [];
     } catch {
-      samples = [];
+      // The exec did not run (the connection dropped, a timeout): that says nothing about the
+      // server's cgroup layout, so this round goes to the API and the next tries the files again.
+      return [...targets];
     }
     const cur = samples.at(-1);
     if (!cur || cur.containers.size === 0) {
