@@ -165,7 +165,7 @@ export async function benchLaunch(lab: LabInfo, ops: Opsdeck, launches: number, 
     dockerStatsRows: spread(statsRows),
     steady: steadyContainers(lab).length,
     captureEveryMs: 20,
-    commands: [`tmux new-session -d -x ${PANE.width} -y ${PANE.height} 'sleep 86400'; then per launch: tmux respawn-pane -k '${ops.shown()}'`, dockerSshArgv(lab, 'ps', '-a').join(' '), `${dockerSshArgv(lab, 'stats', '-a').join(' ')} (respawned in the same pane)`],
+    commands: [`tmux new-session -d -x ${PANE.width} -y ${PANE.height} 'sleep 86400' (once, on a private tmux socket)`, `tmux respawn-pane -k '${ops.shown()}' (each launch; capture-pane -p every 20 ms)`, dockerSshArgv(lab, 'ps', '-a').join(' '), `${dockerSshArgv(lab, 'stats', '-a').join(' ')} (respawned in the same pane)`],
     budgetMs: 1000,
     pass: c.median <= 1000,
   };

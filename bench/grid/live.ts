@@ -249,7 +249,7 @@ export async function benchLive(lab: LabInfo, ops: Opsdeck, opts: { reps: number
       const got: Partial<Record<Kind, WindowFigures>> = {};
       for (const kind of orders[r % orders.length]!) {
         log(`  rep ${r + 1}/${opts.reps}: ${kind} window (${opts.windowSeconds} s)…`);
-        got[kind] = await retrying(`the ${kind} window`, () => window(kind), log);
+        got[kind] = await retrying(`the ${kind} window`, () => window(kind), log, 5);
       }
       const rep = got as LiveRep;
       reps.push(rep);

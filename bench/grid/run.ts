@@ -41,6 +41,12 @@ of 6–12: every pair is interleaved (alternating which side goes first), figure
 mostly CPU-bound (Node start-up, SSH handshake, rendering), so they stretch with the load more
 than the docker CLI's, whose times are mostly dockerd's one-second stats collection.`;
 
+/** A command in backticks, with a trailing "(note)" outside them. */
+function commandLine(c: string): string {
+  const m = /^(.*?) (\([^`]*\))$/.exec(c);
+  return m ? `- \`${m[1]}\` ${m[2]}` : `- \`${c}\``;
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -78,7 +84,7 @@ async function main(): Promise<number> {
   const out: { status?: StatusResult; launch?: LaunchResult; live?: LiveResult } = {};
   let pass = true;
   const header = (title: string, commands: string[]) =>
-    [`### ${title}`, '', `Measured ${factsLine(facts)}; bundle sha256 ${ops.sha256.slice(0, 12)}.`, '', 'Commands:', '', ...commands.map((c) => `- \`${c}\``), ''].join('\n');
+    [`### ${title}`, '', `Measured ${factsLine(facts)}; bundle sha256 ${ops.sha256.slice(0, 12)}.`, '', 'Commands:', '', ...commands.map(commandLine), ''].join('\n');
   try {
     if (only.has('status')) {
       log(`\n[1/3] opsdeck status --json vs docker ps -a + docker stats --no-stream -a, ${runs} rounds`);
