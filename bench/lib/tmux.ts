@@ -4,6 +4,8 @@
  * it shares no server with anyone else's tmux, and close() ends only that session by name.
  */
 import { execFile, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { processTree, readStat } from './proc.js';
 
@@ -85,6 +87,8 @@ export class TmuxPane {
     } catch {
       // already gone
     }
+    // The server exits with its last session but leaves its socket file behind: it is ours.
+    fs.rmSync(path.join(this.#env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, this.socket), { force: true });
   }
 }
 
