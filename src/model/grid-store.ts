@@ -213,7 +213,7 @@ export class GridStore extends Store<GridSnapshot> {
       // The first time, replay the restart-loop window so a loop that began before opsdeck
       // started is flagged at once; after a reconnect, resume where the stream broke off.
       const since = this.#lastEventSec ?? Math.floor(this.#serverNow() / 1000) - RESTART_HISTORY_SEC;
-      this.#events = await followContainerEvents(this.#src.docker, (ev) => this.#onEvent(ev), {
+      const events = await followContainerEvents(this.#src.docker, (ev) => this.#onEvent(ev), {
         since,
         onEnd: () => {
           // The stream only ends when the connection dropped (or we stopped it).
@@ -222,6 +222,9 @@ export class GridStore extends Store<GridSnapshot> {
           this.#markDirty();
         },
       });
+      // stop() may have run while the stream was being opened: nobody would end it then.
+      if (!this.#running) events.stop();
+      else this.#events = events;
     } catch {
       this.#stale = true;
       this.#markDirty();
