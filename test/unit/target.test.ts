@@ -26,7 +26,7 @@ const ssh = async (flags: Parameters<typeof resolveTarget>[0], e?: NodeJS.Proces
 
 describe('destinations', () => {
   it('parses user@host:port, ssh:// and [v6]:port', () => {
-    expect(parseDestination('deploy@10.0.0.1:2222')).toEqual({ user: 'deploy', host: '10.0.0.1', port: 2222 });
+    expect(parseDestination('deploy@192.0.2.1:2222')).toEqual({ user: 'deploy', host: '192.0.2.1', port: 2222 });
     expect(parseDestination('ssh://root@box')).toEqual({ user: 'root', host: 'box' });
     expect(parseDestination('[::1]:22')).toEqual({ host: '::1', port: 22 });
     expect(parseDestination('::1')).toEqual({ host: '::1' });
@@ -107,11 +107,11 @@ describe('ssh_config applied', () => {
   it('ProxyJump chains resolve each hop through ssh_config, the first hop dialled first', async () => {
     fs.writeFileSync(
       path.join(home, '.ssh', 'config'),
-      ['Host target', '  HostName 10.9.9.9', '  ProxyJump j1,ops@j2:2202', 'Host j1', '  HostName 127.0.0.1', '  Port 22030', '  User jumper', 'Host j2', '  HostName 10.1.1.1'].join('\n'),
+      ['Host target', '  HostName 192.0.2.9', '  ProxyJump j1,ops@j2:2202', 'Host j1', '  HostName 127.0.0.1', '  Port 22030', '  User jumper', 'Host j2', '  HostName 198.51.100.1'].join('\n'),
     );
     const t = await ssh({ host: 'target' });
     const chain = hopChain(t).map((h) => `${h.user}@${h.host}:${h.port}:${h.via.kind}`);
-    expect(chain).toEqual(['jumper@127.0.0.1:22030:direct', 'ops@10.1.1.1:2202:jump', `${os.userInfo().username}@10.9.9.9:22:jump`]);
+    expect(chain).toEqual(['jumper@127.0.0.1:22030:direct', 'ops@198.51.100.1:2202:jump', `${os.userInfo().username}@192.0.2.9:22:jump`]);
   });
 
   it('ProxyCommand gets its tokens expanded', async () => {
