@@ -115,9 +115,9 @@ describe('ssh_config applied', () => {
   });
 
   it('ProxyCommand gets its tokens expanded', async () => {
-    fs.writeFileSync(path.join(home, '.ssh', 'config'), 'Host p\n  HostName 10.2.2.2\n  User u\n  ProxyCommand ssh -W %h:%p -l %r gateway\n');
+    fs.writeFileSync(path.join(home, '.ssh', 'config'), 'Host p\n  HostName 198.51.100.2\n  User u\n  ProxyCommand ssh -W %h:%p -l %r gateway\n');
     const t = await ssh({ host: 'p' });
-    expect(t.via).toEqual({ kind: 'command', command: 'ssh -W 10.2.2.2:22 -l u gateway' });
+    expect(t.via).toEqual({ kind: 'command', command: 'ssh -W 198.51.100.2:22 -l u gateway' });
   });
 
   it('--ssh-config replaces ~/.ssh/config, like ssh -F', async () => {
