@@ -12,7 +12,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
+import { banner } from './transport-helpers.js';
 import os from 'node:os';
 import path from 'node:path';
 import { fingerprintSHA256 } from '../../src/config/known-hosts.js';
@@ -25,22 +25,8 @@ function checkPort(port: number): void {
   if (port < 22240 || port > 22249) throw new Error('unlock e2e ports are 22240-22249');
 }
 
-export function banner(port: number, timeoutMs = 1000): Promise<string | null> {
-  return new Promise((resolve) => {
-    const s = net.createConnection({ host: '127.0.0.1', port });
-    let data = '';
-    const done = (v: string | null) => {
-      s.destroy();
-      resolve(v);
-    };
-    s.setTimeout(timeoutMs, () => done(null));
-    s.on('error', () => done(null));
-    s.on('data', (c: Buffer) => {
-      data += c.toString('latin1');
-      if (data.includes('\n')) done(data.split('\r\n')[0]!);
-    });
-  });
-}
+// One banner reader for every e2e helper.
+export { banner };
 
 function childPids(pid: number): number[] {
   try {
