@@ -1,9 +1,16 @@
 import { defineConfig } from 'vitest/config';
+// @ts-expect-error plain JS shared with the bundler
+import { inkPatchesVite } from './scripts/ink-patches.mjs';
 
 // Three projects so `npm test` can run the fast ones first and the lab-bound ones last.
 // Unit and TUI tests must never need the lab; e2e tests must fail (not skip) without it.
 export default defineConfig({
+  // The screens are tested with the Ink that ships (scripts/ink-patches.mjs); ink and the
+  // testing library are inlined so that Ink's internal imports pass through the plugin, and so
+  // both share one copy of Ink.
+  plugins: [inkPatchesVite],
   test: {
+    server: { deps: { inline: ['ink', 'ink-testing-library'] } },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.{ts,tsx}'] } },
       { extends: true, test: { name: 'tui', include: ['test/tui/**/*.test.{ts,tsx}'] } },

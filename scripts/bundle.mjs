@@ -4,6 +4,7 @@
 import { build } from 'esbuild';
 import { readFileSync, chmodSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { inkPatchesEsbuild } from './ink-patches.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -44,7 +45,7 @@ export function bundleOptions(entry, outfile) {
     alias: { 'react-devtools-core': './scripts/empty-module.mjs' },
     // ssh2's optional native addon: ssh2 falls back to pure JS when it cannot be loaded.
     external: ['cpu-features', '*.node'],
-    plugins: [noBuildkitSession],
+    plugins: [noBuildkitSession, inkPatchesEsbuild],
     legalComments: 'none',
     logLevel: 'warning',
   };

@@ -1,0 +1,65 @@
+// Three modules under Ink are swapped for our own in everything that runs the screens (the
+// bundle, and the TUI tests through vitest): ink/build/output.js, whose per-character frame
+// assembly was most of the live grid's CPU; ink/build/measure-text.js, whose cache never forgets
+// a line; and string-width, which runs a grapheme segmenter and emoji regexes over every line
+// Ink measures (every row, every frame). Each keeps its module's interface and hands what it
+// does not handle to the original (src/render/ink/).
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const require = createRequire(import.meta.url);
+const inkBuild = dirname(require.resolve('ink'));
+// Only string-width 8, the one Ink and our code share; other majors stay as their users chose.
+const stringWidthMain = require.resolve('string-width');
+
+const replaced = {
+  './output.js': join(root, 'src/render/ink/output.ts'),
+  './measure-text.js': join(root, 'src/render/ink/measure-text.ts'),
+  './sanitize-ansi.js': join(root, 'src/render/ink/sanitize-ansi.ts'),
+};
+
+/** Where a module import should go instead, or undefined to resolve it as usual. */
+export function resolveInkPatch(specifier, importerDir) {
+  if (specifier.startsWith('ink-original/')) return join(inkBuild, specifier.slice('ink-original/'.length));
+  if (specifier === 'string-width-original') return stringWidthMain;
+  if (importerDir === inkBuild && Object.hasOwn(replaced, specifier)) return replaced[specifier];
+  return undefined;
+}
+
+const stringWidthPatch = join(root, 'src/render/ink/string-width.ts');
+// The patch and the scanner it uses measure single characters with the real string-width.
+const stringWidthExempt = new Set([stringWidthPatch, join(root, 'src/render/cell-width.ts')]);
+
+/** esbuild plugin. */
+export const inkPatchesEsbuild = {
+  name: 'ink-patches',
+  setup(b) {
+    b.onResolve({ filter: /^(?:\.\/(?:output|measure-text|sanitize-ansi)\.js|ink-original\/.*|string-width-original)$/ }, (args) => {
+      const path = resolveInkPatch(args.path, args.resolveDir);
+      return path ? { path } : undefined;
+    });
+    b.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.pluginData?.asIs || stringWidthExempt.has(args.importer)) return undefined;
+      const plain = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: { asIs: true } });
+      return plain.path === stringWidthMain ? { path: stringWidthPatch } : undefined;
+    });
+  },
+};
+
+/** Vite plugin, for vitest (which must also inline ink so its imports come through here). */
+export const inkPatchesVite = {
+  name: 'ink-patches',
+  enforce: 'pre',
+  resolveId(source, importer) {
+    return resolveInkPatch(source, importer ? dirname(importer.split('?')[0]) : '');
+  },
+  // Ink's (and its companions') published source maps point at sources they do not publish:
+  // vite would warn about each of their files once inlined.
+  async load(id) {
+    if (!/[\\/]node_modules[\\/]ink(?:-[a-z-]+)?[\\/]build[\\/]/.test(id)) return undefined;
+    const { readFile } = await import('node:fs/promises');
+    return { code: (await readFile(id.split('?')[0], 'utf8')).replace(/^\/\/# sourceMappingURL=.*$/m, ''), map: null };
+  },
+};

@@ -1,0 +1,20 @@
+// Ink's own Output, reached through the bundler (scripts/ink-patches.mjs): ink's package
+// exports do not expose it, and only the replacement in ./output.ts falls back to it.
+declare module 'ink-original/output.js' {
+  export default class Output {
+    constructor(options: { width: number; height: number });
+    write(x: number, y: number, text: string, options: { transformers: Array<(line: string, index: number) => string> }): void;
+    clip(clip: unknown): void;
+    unclip(): void;
+    get(): { output: string; height: number };
+  }
+}
+
+// The real string-width, for ./string-width.ts to hand the hard cases to.
+declare module 'string-width-original' {
+  export { default } from 'string-width';
+}
+
+declare module 'ink-original/sanitize-ansi.js' {
+  export default function sanitizeAnsi(text: string): string;
+}
