@@ -1,7 +1,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import { fitCell } from '../src/render/columns.js';
-import { paint } from '../src/render/sgr.js';
+import { tableLine, tableWidth } from '../src/render/table-line.js';
 
 /**
  * A small table of our own: ink-table 3.1 is CommonJS and cannot be required from ink 6's
@@ -42,42 +42,38 @@ export function Table({ columns, rows, selectedId, height, color = true }: Table
   const selectedIndex = Math.max(0, rows.findIndex((r) => r.id === selectedId));
   const start = windowStart(selectedIndex, rows.length, height);
   const visible = rows.slice(start, start + height);
-  const gap = ' ';
-  const totalWidth = columns.reduce((n, c) => n + c.width, 0) + gap.length * Math.max(0, columns.length - 1);
+  const header = columns.map((c) => fitCell(c.header, c.width, c.align)).join(' ');
   return (
     <Box flexDirection="column">
-      <Text bold wrap="truncate-end">
-        {columns.map((c) => fitCell(c.header, c.width, c.align)).join(gap)}
-      </Text>
+      <Line text={header} bold />
       {visible.map((row) => {
         const selected = row.id === selectedId;
         if (row.heading !== undefined) {
-          return (
-            <Text key={row.id} bold color={color ? 'cyan' : undefined} inverse={selected} wrap="truncate-end">
-              {fitCell(row.heading, totalWidth)}
-            </Text>
-          );
+          return <Line key={row.id} text={fitCell(row.heading, tableWidth(columns))} bold color={color ? 'cyan' : undefined} inverse={selected} />;
         }
         // One string per row: Ink measures every node on every frame, so cells are not nodes.
-        const line = columns
-          .map((c, k) => {
-            const raw = row.cells[c.key] ?? '';
-            const cell: TableCell = typeof raw === 'string' ? { text: raw } : raw;
-            return (k > 0 ? gap : '') + paint(fitCell(cell.text, c.width, c.align), cell, color && !selected);
-          })
-          .join('');
-        return (
-          <Text key={row.id} inverse={selected} wrap="truncate-end">
-            {line}
-          </Text>
-        );
+        return <Line key={row.id} text={tableLine(columns, row.cells, color && !selected)} inverse={selected} />;
       })}
-      {rows.length > height ? (
-        <Text dimColor>{`${start + 1}-${Math.min(rows.length, start + height)} of ${rows.length}`}</Text>
-      ) : null}
+      {rows.length > height ? <Text dimColor>{`${start + 1}-${Math.min(rows.length, start + height)} of ${rows.length}`}</Text> : null}
     </Box>
   );
 }
+
+interface LineProps {
+  text: string;
+  bold?: boolean;
+  color?: string | undefined;
+  inverse?: boolean;
+}
+
+/** Memoised: on a live redraw only the rows whose text changed are rendered again. */
+const Line = React.memo(function Line({ text, bold, color, inverse }: LineProps) {
+  return (
+    <Text bold={bold} color={color} inverse={inverse} wrap="truncate-end">
+      {text}
+    </Text>
+  );
+});
 
 /** First visible row so that `selected` stays on screen, centred when possible. */
 export function windowStart(selected: number, total: number, height: number): number {
