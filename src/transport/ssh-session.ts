@@ -15,6 +15,7 @@ import { UserError } from '../cli/errors.js';
 import { sanitise } from '../render/sanitise.js';
 import { ConnectionStore } from '../model/connection-store.js';
 import { installAckNudge } from './ack-nudge.js';
+import { batchWrites } from './write-batch.js';
 import { type KeyCache } from './auth.js';
 import { dialTcp, forwardThrough, spawnProxyCommand, type StepListener } from './carrier.js';
 import { ChannelSlots } from './channel-slots.js';
@@ -151,6 +152,7 @@ export class SshSession {
           ...(this.#opts.debug ? { debug: this.#opts.debug } : {}),
         });
         this.#pinned.set(label, r.hostKeyBlob);
+        batchWrites(sock);
         installAckNudge(r.client, sock, r.serverVersion);
         clients.push(r.client);
         infos.push({ hop: label, serverVersion: r.serverVersion, hostKey: r.hostKey, auth: r.auth });
