@@ -57,8 +57,12 @@ const HOST_FACTS_EVERY_MS = 30_000;
 const MAX_EXITS_KEPT = 50;
 // Matches the restart-loop window: "three exits within five minutes".
 const RESTART_HISTORY_SEC = 5 * 60;
+const INSPECT_COALESCE_MS = 50;
+const REINSPECT_GAP_MS = 3000;
 // Events that can change what inspect says about a container.
 const REINSPECT = new Set(['create', 'start', 'restart', 'die', 'stop', 'kill', 'pause', 'unpause', 'oom', 'rename', 'update', 'health_status']);
+/** What the grid asks the events stream for: what changes a row, and `destroy` removes one. */
+const EVENT_ACTIONS = [...REINSPECT, 'destroy'];
 
 /**
  * The live service grid. The container list is loaded once and then kept current by the events
@@ -80,6 +84,8 @@ export class GridStore extends Store<GridSnapshot> {
   #seenEvents = new Set<string>();
   #pendingInspect = new Set<string>();
   #inspectTimer: NodeJS.Timeout | undefined;
+  #inspectTimerAt = 0;
+  #inspectedAt = new Map<string, number>();
   #publishTimer: NodeJS.Timeout | undefined;
   #hostTimer: NodeJS.Timeout | undefined;
   #dirty = false;
@@ -142,13 +148,21 @@ export class GridStore extends Store<GridSnapshot> {
     await this.#loadAll();
     const nowSec = Math.floor(this.#serverNow() / 1000);
     const [recent, live] = await Promise.all([
-      readContainerEvents(this.#src.docker, nowSec - RESTART_HISTORY_SEC, nowSec).catch(() => []),
-      this.#sampler.round(sampleGapMs),
+      readContainerEvents(this.#src.docker, nowSec - RESTART_HISTORY_SEC, nowSec, EVENT_ACTIONS).catch(() => []),
+      this.#statsOnce(sampleGapMs),
     ]);
     for (const ev of recent) this.#onEvent(ev, { reinspect: false });
     this.#live = live;
     this.#publishNow();
     return this.getSnapshot();
+  }
+
+  /** One stats round, comparing with the baseline taken during the load when there is one. */
+  async #statsOnce(gapMs: number) {
+    const wait = this.#sampler.baselineWait(gapMs);
+    if (wait === null) return this.#sampler.round(gapMs);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    return this.#sampler.round(0);
   }
 
   /** How stats are read: from cgroup files over exec, or through the Docker API. */
@@ -168,10 +182,13 @@ export class GridStore extends Store<GridSnapshot> {
       // The header's host facts take an exec on the server: they arrive while containers are inspected.
       const host = this.#refreshHost();
       const list = await this.#src.docker.listContainers({ all: true });
-      const ids = list.filter((c) => this.#wanted(c.Labels?.['com.docker.compose.project'])).map((c) => c.Id);
+      const wanted = list.filter((c) => this.#wanted(c.Labels?.['com.docker.compose.project']));
+      const ids = wanted.map((c) => c.Id);
+      const primed = this.#sampler.prime(wanted.filter((c) => c.State === 'running').map((c) => c.Id));
       this.#views.clear();
       await this.#inspect(ids);
       await host;
+      await primed;
       this.#stale = false;
       this.#publishNow('ready');
     } catch (err) {
@@ -215,6 +232,7 @@ export class GridStore extends Store<GridSnapshot> {
       const since = this.#lastEventSec ?? Math.floor(this.#serverNow() / 1000) - RESTART_HISTORY_SEC;
       const events = await followContainerEvents(this.#src.docker, (ev) => this.#onEvent(ev), {
         since,
+        actions: EVENT_ACTIONS,
         onEnd: () => {
           // The stream only ends when the connection dropped (or we stopped it).
           if (!this.#running) return;
@@ -252,22 +270,45 @@ export class GridStore extends Store<GridSnapshot> {
     if (this.#detector.observe(ev)) this.#recordExit(ev, id, at);
     if (action === 'destroy') {
       this.#views.delete(id);
+      this.#inspectedAt.delete(id);
       this.#markDirty();
       return;
     }
     if (opts.reinspect !== false && REINSPECT.has(action) && id) {
       if (!this.#views.has(id) && !this.#wanted(ev.Actor?.Attributes?.['com.docker.compose.project'])) return;
       this.#pendingInspect.add(id);
-      // Coalesce bursts (die → start → health_status) into one inspect per container.
-      if (!this.#inspectTimer) {
-        this.#inspectTimer = setTimeout(() => {
-          this.#inspectTimer = undefined;
-          const batch = [...this.#pendingInspect];
-          this.#pendingInspect.clear();
-          void this.#inspect(batch).then(() => this.#markDirty());
-        }, 50);
-      }
+      this.#scheduleInspect(INSPECT_COALESCE_MS);
     }
+  }
+
+  /**
+   * Coalesce bursts (die → start → health_status) into one inspect per container, and inspect a
+   * container at most every REINSPECT_GAP_MS: a crash-looping one sends a die and a start every
+   * second or two, and each inspect is a round trip, a parse and a redraw. Its restart-loop flag
+   * comes from the events themselves, so only the row's details wait, never more than the gap.
+   */
+  #scheduleInspect(delayMs: number): void {
+    const at = this.#opts.now() + delayMs;
+    if (this.#inspectTimer && this.#inspectTimerAt <= at) return;
+    clearTimeout(this.#inspectTimer);
+    this.#inspectTimerAt = at;
+    this.#inspectTimer = setTimeout(() => {
+      this.#inspectTimer = undefined;
+      const now = this.#opts.now();
+      const due: string[] = [];
+      let next = Number.POSITIVE_INFINITY;
+      for (const id of this.#pendingInspect) {
+        const dueAt = (this.#inspectedAt.get(id) ?? Number.NEGATIVE_INFINITY) + REINSPECT_GAP_MS;
+        if (dueAt <= now) due.push(id);
+        else next = Math.min(next, dueAt);
+      }
+      for (const id of due) {
+        this.#pendingInspect.delete(id);
+        this.#inspectedAt.set(id, now);
+      }
+      if (this.#pendingInspect.size > 0) this.#scheduleInspect(Math.max(INSPECT_COALESCE_MS, next - now));
+      if (due.length > 0) void this.#inspect(due).then(() => this.#markDirty());
+    }, delayMs);
   }
 
   #recordExit(ev: DockerEvent, id: string, at: number | null): void {
