@@ -50,6 +50,8 @@ export class StatsSampler {
   #hostCpus: number | undefined;
   #apiPrev = new Map<string, CpuSample>();
   #cgPrev: CgroupSample | null = null;
+  /** When prime() took the baseline #cgPrev holds (ms, our clock); undefined once rounds run. */
+  #primedAt: number | undefined;
   #cgroupUsable = true;
   #live: ReadonlyMap<string, ContainerLive> = new Map();
   #timer: NodeJS.Timeout | undefined;
@@ -76,8 +78,10 @@ export class StatsSampler {
     if (this.#timer) return;
     // With no previous round to compare with, the first round reads twice a moment apart, so
     // CPU % is on screen at once rather than one interval later.
-    const fresh = this.#cgPrev === null && this.#apiPrev.size === 0;
-    void this.round(fresh ? Math.min(FIRST_ROUND_GAP_MS, this.#intervalMs / 2) : 0);
+    const firstGap = Math.min(FIRST_ROUND_GAP_MS, this.#intervalMs / 2);
+    const wait = this.baselineWait(firstGap);
+    if (wait !== null) setTimeout(() => void this.round(), wait);
+    else void this.round(this.#cgPrev === null && this.#apiPrev.size === 0 ? firstGap : 0);
     this.#timer = setInterval(() => void this.round(), this.#intervalMs);
     this.#timer.unref?.();
   }
@@ -91,6 +95,35 @@ export class StatsSampler {
   reset(): void {
     this.#apiPrev.clear();
     this.#cgPrev = null;
+    this.#primedAt = undefined;
+  }
+
+  /**
+   * Read the cgroup files once, as soon as the container list is known (while the containers
+   * are still being inspected), so the first round compares with this reading instead of
+   * reading twice: CPU figures are on screen one round-trip after the rows, not a gap later.
+   */
+  async prime(ids: readonly string[]): Promise<void> {
+    if (!this.#cgroupUsable || ids.length === 0 || this.#cgPrev !== null) return;
+    try {
+      const r = await this.#src.exec(cgroupStatsArgv(ids, 0), { timeoutMs: 10_000 });
+      const cur = r.code === 0 ? parseCgroupOutput(r.stdout).at(-1) : undefined;
+      if (cur && cur.containers.size > 0 && this.#cgPrev === null) {
+        this.#cgPrev = cur;
+        this.#primedAt = Date.now();
+      }
+    } catch {
+      // The first round reads twice instead.
+    }
+  }
+
+  /**
+   * With a primed baseline: how long to wait before a round (round(0)) so that the baseline is
+   * at least `minGapMs` old; null without one (the round must read twice itself).
+   */
+  baselineWait(minGapMs: number): number | null {
+    if (this.#primedAt === undefined || this.#cgPrev === null) return null;
+    return Math.max(0, minGapMs - (Date.now() - this.#primedAt));
   }
 
   /**
@@ -138,6 +171,7 @@ export class StatsSampler {
       return [...targets];
     }
     const base = samples.length > 1 ? samples[0]! : this.#cgPrev;
+    this.#primedAt = undefined;
     const missing: SamplerTarget[] = [];
     for (const t of targets) {
       const c = cur.containers.get(t.id);

@@ -69,6 +69,9 @@ export class SessionStore extends Store<SessionSnapshot> {
       this.#conn = conn;
       const projects = this.#target.profile?.compose?.projects;
       const grid = new GridStore(conn, { ...(this.#opts.intervalMs ? { intervalMs: this.#opts.intervalMs } : {}), ...(projects ? { projects } : {}) });
+      // Load the grid now rather than when the first screen subscribes: on a launch that screen is
+      // still being loaded (Ink, React) while the containers could already be on their way.
+      grid.subscribe(KEEP_LOADING);
       this.set({ phase: 'ready', label, conn, connection: conn.state, grid });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -157,6 +160,8 @@ export class SessionStore extends Store<SessionSnapshot> {
     await this.#conn?.close().catch(() => undefined);
   };
 }
+
+const KEEP_LOADING = (): void => {};
 
 export function actionTarget(row: ServiceRow, containerId?: string): ActionTarget {
   const containers = row.replicas.map((r) => r.container).filter((c) => containerId === undefined || c.id === containerId);

@@ -26,22 +26,23 @@ export const uiCommand: CommandSpec = {
     }
     const target = await resolveTarget(flags, ctx.env);
     // Loaded only here, so the non-interactive commands do not pay for React and Ink at start-up.
-    const [{ render }, React, { App }, { SessionStore }, { runInteractiveShell }] = await Promise.all([
-      import('ink'),
-      import('react'),
-      import('../../../screens/App.js'),
-      import('../../model/session-store.js'),
-      import('../../docker/interactive-shell.js'),
-    ]);
-    type HandOver = import('../../../screens/App.js').HandOver;
-    const stdout = ctx.stdout as NodeJS.WriteStream;
-    const stdin = ctx.stdin as NodeJS.ReadStream;
+    // The session first: the SSH handshake runs while Ink and the screens are being loaded.
+    const { SessionStore } = await import('../../model/session-store.js');
     const open = (t: typeof target, f: ConnectionFlags) => {
       const s = new SessionStore(t, { intervalMs, readonly: Boolean(ctx.values.readonly), flags: f, env: ctx.env });
       void s.start();
       return s;
     };
     let session = open(target, flags);
+    const [{ render }, React, { App }, { runInteractiveShell }] = await Promise.all([
+      import('ink'),
+      import('react'),
+      import('../../../screens/App.js'),
+      import('../../docker/interactive-shell.js'),
+    ]);
+    type HandOver = import('../../../screens/App.js').HandOver;
+    const stdout = ctx.stdout as NodeJS.WriteStream;
+    const stdin = ctx.stdin as NodeJS.ReadStream;
     let status: { text: string; level: 'ok' | 'warn' | 'error' | 'info' } | undefined;
     // Ink owns the terminal until the App hands it over (a shell) or the operator quits; after a
     // shell the App is drawn again on the same session, streams and all.
