@@ -60,6 +60,12 @@ interface Frame {
   text: string;
 }
 
+/** Math.max(...xs) overflows the stack for the hundreds of thousands of samples a flood gives. */
+function largest(xs: readonly number[]): number {
+  let m = Number.NEGATIVE_INFINITY;
+  for (const x of xs) if (x > m) m = x;
+  return m;
+}
 const pct = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))]! : NaN;
@@ -253,15 +259,15 @@ try {
     linesThroughView: linesSeen,
     linesPerSecondSeen: Math.round(linesSeen / elapsedS),
     totalReceived: received,
-    keyLatencyMs: { samples: latencies.length, missed, p50: round(pct(latencies, 0.5)), p95: round(pct(latencies, 0.95)), max: round(Math.max(...latencies)) },
-    redrawsPerSecond: { mean: round(times.length / elapsedS), max: Math.max(...counts), p95: pct(counts, 0.95), keyPressesPerSecond: round(keysPerSecond) },
-    lagMs: { p50: Math.round(pct(lags, 0.5)), p95: Math.round(pct(lags, 0.95)), max: Math.round(Math.max(...lags)) },
+    keyLatencyMs: { samples: latencies.length, missed, p50: round(pct(latencies, 0.5)), p95: round(pct(latencies, 0.95)), max: round(largest(latencies)) },
+    redrawsPerSecond: { mean: round(times.length / elapsedS), max: largest(counts), p95: pct(counts, 0.95), keyPressesPerSecond: round(keysPerSecond) },
+    lagMs: { p50: Math.round(pct(lags, 0.5)), p95: Math.round(pct(lags, 0.95)), max: Math.round(largest(lags)) },
     rssMiB: { beforeAnyLine: Math.round(idleRss), final: Math.round(finalRss), max: Math.round(Math.max(finalRss, ...rss)) },
     cpuPercentOfCore: Math.round((cpuS / elapsedS) * 100),
     peer: {
       how: `docker -H ssh://deploy@127.0.0.1:22022 logs -f -t --tail 0 ${flood.name} > pipe`,
       lines: peerLines,
-      lagMs: { p50: Math.round(pct(peerLags, 0.5)), p95: Math.round(pct(peerLags, 0.95)), max: Math.round(Math.max(...peerLags)) },
+      lagMs: { p50: Math.round(pct(peerLags, 0.5)), p95: Math.round(pct(peerLags, 0.95)), max: Math.round(largest(peerLags)) },
       cpuPercentOfCore: Math.round((peerCpuS / elapsedS) * 100),
     },
     loadAverage: fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
@@ -280,7 +286,7 @@ try {
   const full = {
     ...result,
     inApp: inApp && {
-      keyLatencyMs: { samples: inApp.keyLatencies.length, p50: round(pct(inApp.keyLatencies, 0.5)), p95: round(pct(inApp.keyLatencies, 0.95)), max: round(Math.max(...inApp.keyLatencies)) },
+      keyLatencyMs: { samples: inApp.keyLatencies.length, p50: round(pct(inApp.keyLatencies, 0.5)), p95: round(pct(inApp.keyLatencies, 0.95)), max: round(largest(inApp.keyLatencies)) },
       eventLoopDelayMs: Object.fromEntries(Object.entries(inApp.eventLoopDelayMs).map(([k, v]) => [k, round(v)])),
       memoryMiBAtExit: Object.fromEntries(Object.entries(inApp.memory).map(([k, v]) => [k, Math.round(v / 1024 / 1024)])),
       ...(inApp.liveHeapAfterGc !== undefined ? { liveHeapMiBAfterGc: Math.round(inApp.liveHeapAfterGc / 1024 / 1024) } : {}),

@@ -82,7 +82,8 @@ function charWidth(c: number): number {
   return w;
 }
 
-const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+// Made on first use: creating a segmenter loads ICU's break rules, a cost every start-up paid.
+let segmenter: Intl.Segmenter | undefined;
 const clusterWidths = new BoundedCache<number>(2000);
 
 function clusterWidth(line: string): number {
@@ -98,6 +99,7 @@ function clusterWidth(line: string): number {
   // Ink's tokenizer treats C0/C1 controls its own way (0x9b opens a sequence): leave those lines to it.
   if (/[\u0000-\u001f\u007f-\u009f]/.test(visible)) return NOT_SGR;
   let width = 0;
+  segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
   for (const { segment } of segmenter.segment(visible)) width += Math.max(1, stringWidth(segment));
   return width;
 }
