@@ -3,6 +3,7 @@
  * what to show; it returns the store to read and the actions to call. Nothing starts until the
  * screen subscribes.
  */
+import { favourMemoryWhileFollowing } from './heap-mode.js';
 import type { ServerConnection } from '../transport/connection.js';
 import type { Level } from './log-level.js';
 import type { ReconnectSignal } from './log-follower.js';
@@ -55,5 +56,13 @@ export function createLogsFeature(conn: ServerConnection, req: LogViewRequest): 
     ...(req.filter !== undefined ? { filter: req.filter } : {}),
     ...(req.minLevel !== undefined ? { minLevel: req.minLevel } : {}),
   });
-  return { store, actions: store, dispose: () => store.dispose() };
+  const release = favourMemoryWhileFollowing();
+  return {
+    store,
+    actions: store,
+    dispose: () => {
+      release();
+      store.dispose();
+    },
+  };
 }
