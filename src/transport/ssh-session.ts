@@ -16,6 +16,7 @@ import { sanitise } from '../render/sanitise.js';
 import { ConnectionStore } from '../model/connection-store.js';
 import { installAckNudge } from './ack-nudge.js';
 import { batchWrites } from './write-batch.js';
+import { coalesceReads } from './coalesce-reads.js';
 import { type KeyCache } from './auth.js';
 import { dialTcp, forwardThrough, spawnProxyCommand, type StepListener } from './carrier.js';
 import { ChannelSlots } from './channel-slots.js';
@@ -238,7 +239,11 @@ export class SshSession {
         return reject(err);
       }
       try {
-        client.openssh_forwardOutStreamLocal(socketPath, (err, ch) => (err ? reject(err) : resolve(dieWith(client, ch))));
+        client.openssh_forwardOutStreamLocal(socketPath, (err, ch) => {
+          if (err) return reject(err);
+          coalesceReads(ch);
+          resolve(dieWith(client, ch));
+        });
       } catch (err) {
         reject(new ConnectionLostError(this.target.label));
       }
