@@ -60,6 +60,11 @@ export interface LogFollowerOptions {
   stoppedPollMs?: number;
   /** Backoff after a failed request while the connection looks fine; default 1 s, doubling to 8 s. */
   retryMs?: number;
+  /**
+   * Recognise JSON lines and levels (default true). Off when nothing downstream looks at them
+   * (a plain print with no filter): JSON.parse of every line was a fifth of `logs --tail`'s work.
+   */
+  recogniseLevels?: boolean;
   onLine(line: LogLine): void;
   onStatus?(source: number, status: SourceStatus): void;
   /** The connection came back and streams are resuming; `from` is each source's last timestamp. */
@@ -238,7 +243,7 @@ export class LogFollower {
         s.skip--;
         return;
       }
-      this.#merger.push(i, toLogLine(raw, i, ts), this.#now());
+      this.#merger.push(i, toLogLine(raw, i, ts, this.#opts.recogniseLevels !== false), this.#now());
     };
     const assembler = new LineAssembler({ timestamps: true, onLine: take });
     const demux = s.tty ? null : new FrameDemuxer((st, payload) => assembler.pushFrame(st, payload), (chunk) => assembler.pushRaw(chunk));

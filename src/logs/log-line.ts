@@ -37,8 +37,9 @@ export function cutMarker(kept: number, total: number): string {
   return ` ✂ [line cut: ${formatBytes(total)}, first ${formatBytes(kept)} shown]`;
 }
 
-export function toLogLine(raw: RawLine, source: number, ts: string = normaliseTimestamp(raw.ts)): LogLine {
-  const json = raw.cut ? null : jsonLevel(raw.text);
+/** `recognise` false: no JSON or level detection (isJson false, level null), for output that uses neither. */
+export function toLogLine(raw: RawLine, source: number, ts: string = normaliseTimestamp(raw.ts), recognise = true): LogLine {
+  const json = raw.cut || !recognise ? null : jsonLevel(raw.text);
   let text = sanitise(raw.text, { keepSgr: true });
   let plain = text.includes('\u001b') ? sanitise(text) : text;
   if (raw.cut) {
@@ -56,7 +57,7 @@ export function toLogLine(raw: RawLine, source: number, ts: string = normaliseTi
     bytes: raw.bytes,
     cut: raw.cut,
     isJson: json !== null,
-    level: json ? json.level : detectTextLevel(plain),
+    level: json ? json.level : recognise ? detectTextLevel(plain) : null,
   };
 }
 

@@ -129,6 +129,8 @@ async function runLogs(ctx: CommandContext): Promise<number> {
         waitForRestart: false,
         ...(req.tail !== undefined ? { tail: req.tail } : {}),
         ...(req.since !== undefined ? { since: req.since } : {}),
+        // Plain lines print the same either way; levels and JSON fields are for filters and --json.
+        recogniseLevels: Boolean(values.json || req.filter || req.minLevel),
         onLine: write,
         onStatus: (i, s) => {
           const tag = targets[i]!.tag;
@@ -162,6 +164,7 @@ class BatchedWriter {
   #size = 0;
   #scheduled = false;
   #pending: Promise<void> = Promise.resolve();
+  #waiting = false;
 
   constructor(private readonly stream: NodeJS.WritableStream) {}
 
@@ -182,7 +185,16 @@ class BatchedWriter {
     this.#parts = [];
     this.#size = 0;
     const ok = this.stream.write(text);
-    if (!ok) this.#pending = new Promise((r) => this.stream.once('drain', () => r()));
+    // One listener per wait, however many writes the wait spans.
+    if (!ok && !this.#waiting) {
+      this.#waiting = true;
+      this.#pending = new Promise((r) =>
+        this.stream.once('drain', () => {
+          this.#waiting = false;
+          r();
+        }),
+      );
+    }
   }
 
   async flush(): Promise<void> {
