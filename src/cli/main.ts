@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { CommandIO, CommandSpec } from './command.js';
 import { parseCommandArgs, renderCommandHelp } from './command.js';
 import { EXIT, UserError, formatError } from './errors.js';
-import { commands } from './commands/index.js';
+import { loadCommand, loadCommands } from './commands/index.js';
 
 export function version(): string {
   // The bundle inlines this at build time; a compiled or tsx run reads package.json.
@@ -19,8 +19,8 @@ export function version(): string {
 }
 declare const __OPSDECK_VERSION__: string | undefined;
 
-export function renderTopHelp(): string {
-  const visible = commands.filter((c) => !c.hidden);
+export async function renderTopHelp(): Promise<string> {
+  const visible = (await loadCommands()).filter((c) => !c.hidden);
   const rows: [string, string][] = [['opsdeck [--host H]', 'open the terminal UI (the default command)']];
   for (const c of visible) {
     if (c.subcommands) for (const s of c.subcommands) rows.push([`opsdeck ${c.name} ${s.name}`, s.summary]);
@@ -63,7 +63,7 @@ async function dispatch(argv: string[], io: CommandIO): Promise<number> {
   if (first === '--help' || first === '-h' || first === 'help') {
     const topic = first === 'help' ? argv.slice(1) : [];
     if (topic.length === 0) {
-      io.stdout.write(renderTopHelp());
+      io.stdout.write(await renderTopHelp());
       return EXIT.ok;
     }
     return dispatch([...topic, '--help'], io);
@@ -72,10 +72,10 @@ async function dispatch(argv: string[], io: CommandIO): Promise<number> {
   let spec: CommandSpec | undefined;
   let rest: string[];
   if (first === undefined || first.startsWith('-')) {
-    spec = commands.find((c) => c.name === 'ui');
+    spec = await loadCommand('ui');
     rest = argv;
   } else {
-    spec = commands.find((c) => c.name === first);
+    spec = await loadCommand(first);
     rest = argv.slice(1);
     if (!spec) throw new UserError(`unknown command '${first}'`, { hint: `Run 'opsdeck --help' for the list of commands.` });
   }

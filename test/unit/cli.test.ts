@@ -1,7 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { runCli } from '../support/run-cli.js';
 import { renderTopHelp } from '../../src/cli/main.js';
-import { commands } from '../../src/cli/commands/index.js';
+import { loadCommands } from '../../src/cli/commands/index.js';
+
+const commands = await loadCommands();
 
 const run = runCli;
 
@@ -15,7 +17,7 @@ describe('the opsdeck command line', () => {
   it('lists every visible command with one line each in --help', async () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
-    expect(r.out).toBe(renderTopHelp());
+    expect(r.out).toBe(await renderTopHelp());
     for (const c of commands.filter((c) => !c.hidden)) {
       const names = c.subcommands ? c.subcommands.map((s) => `opsdeck ${c.name} ${s.name}`) : [`opsdeck ${c.name}`];
       for (const n of names) expect(r.out).toMatch(new RegExp(`^  ${n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+\\S`, 'm'));

@@ -1,14 +1,30 @@
 import type { CommandSpec } from '../command.js';
-import { backupCommand } from './backup.js';
-import { restoreCommand } from './restore.js';
-import { doctorCommand } from './doctor.js';
-import { hostsCommand } from './hosts.js';
-import { logsCommand } from './logs.js';
-import { unlockCommand } from './unlock.js';
-import { provisionCommand } from './provision.js';
-import { auditCommand } from './audit.js';
-import { uiCommand } from './ui.js';
-import { statusCommand } from './status.js';
 
-/** Every command, in the order `opsdeck --help` lists them. */
-export const commands: CommandSpec[] = [uiCommand, statusCommand, hostsCommand, doctorCommand, unlockCommand, logsCommand, backupCommand, restoreCommand, provisionCommand, auditCommand];
+/**
+ * Every command, in the order `opsdeck --help` lists them. A command's module (and all it
+ * imports) is loaded when that command runs: `opsdeck logs` in a cron job should not evaluate
+ * the backup, provisioning and terminal-UI code first (measured: ~0.1 s of start-up).
+ */
+const loaders: ReadonlyArray<readonly [string, () => Promise<CommandSpec>]> = [
+  ['ui', async () => (await import('./ui.js')).uiCommand],
+  ['status', async () => (await import('./status.js')).statusCommand],
+  ['hosts', async () => (await import('./hosts.js')).hostsCommand],
+  ['doctor', async () => (await import('./doctor.js')).doctorCommand],
+  ['unlock', async () => (await import('./unlock.js')).unlockCommand],
+  ['logs', async () => (await import('./logs.js')).logsCommand],
+  ['backup', async () => (await import('./backup.js')).backupCommand],
+  ['restore', async () => (await import('./restore.js')).restoreCommand],
+  ['provision', async () => (await import('./provision.js')).provisionCommand],
+  ['audit', async () => (await import('./audit.js')).auditCommand],
+];
+
+/** One command by name, loaded; undefined for an unknown name. */
+export async function loadCommand(name: string): Promise<CommandSpec | undefined> {
+  const entry = loaders.find(([n]) => n === name);
+  return entry ? entry[1]() : undefined;
+}
+
+/** All commands, loaded (for the full help). */
+export function loadCommands(): Promise<CommandSpec[]> {
+  return Promise.all(loaders.map(([, load]) => load()));
+}
