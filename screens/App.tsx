@@ -17,7 +17,7 @@ import type { GridSnapshot } from '../src/model/grid-store.js';
 import type { ServiceRow } from '../src/model/grouping.js';
 import { completeCommandLine, commandSuggestions, parseCommandLine, type CommandDef } from '../src/model/command-line.js';
 import type { ActionResult, ServiceAction } from '../src/docker/service-actions.js';
-import { Dashboard, type ServiceRequest } from './Dashboard.js';
+import { Dashboard, type DashboardView, type ServiceRequest } from './Dashboard.js';
 import { ServiceDetail } from './ServiceDetail.js';
 import { Help } from './Help.js';
 import { dashboardKeys } from './dashboard-keys.js';
@@ -109,6 +109,8 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
   const snap = useStore(session);
   const prompts = useStore(session.prompts);
   const [screen, setScreen] = useState<Screen>({ name: 'dashboard' });
+  // The grid's selection and filter outlive its trips to the help and details screens.
+  const [gridView, setGridView] = useState<DashboardView | undefined>();
   const [confirm, setConfirm] = useState<{ title: string; detail?: string; run: () => void } | undefined>();
   const [commandMode, setCommandMode] = useState(false);
   const [status, setStatus] = useState<{ text: string; level: StatusLevel } | undefined>(initialStatus);
@@ -243,6 +245,8 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
           session={session}
           screen={screen}
           setScreen={setScreen}
+          gridView={gridView}
+          setGridView={setGridView}
           width={width}
           height={height - 2 - (confirm ? 5 : 0)}
           color={color}
@@ -303,6 +307,8 @@ interface ReadyProps {
   session: AppSession;
   screen: Screen;
   setScreen: React.Dispatch<React.SetStateAction<Screen>>;
+  gridView: DashboardView | undefined;
+  setGridView: (view: DashboardView) => void;
   width: number;
   height: number;
   color: boolean;
@@ -417,6 +423,8 @@ function Ready(p: ReadyProps) {
       onHelp={() => p.setScreen({ name: 'help', back: p.screen })}
       onQuit={p.quit}
       onRefused={(text) => setStatus({ text, level: 'warn' })}
+      view={p.gridView}
+      onView={p.setGridView}
     />
   );
 }

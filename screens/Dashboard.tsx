@@ -1,4 +1,4 @@
-import React, { useMemo, useState } from 'react';
+import React, { useEffect, useMemo, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
 import { Table, type TableColumn, type TableRow } from '../components/Table.js';
 import { KeyHints } from '../components/KeyHints.js';
@@ -30,12 +30,21 @@ export interface DashboardProps {
   onHelp: () => void;
   onQuit: () => void;
   onRefused: (message: string) => void;
+  /** Where the operator was (selection, filter) when the grid was last on screen. */
+  view?: DashboardView | undefined;
+  onView?: (view: DashboardView) => void;
+}
+
+/** What the grid remembers across the help and details screens. */
+export interface DashboardView {
+  selected: string | undefined;
+  filter: GridFilter;
 }
 
 /** The service grid: one row per Compose service, grouped by project. */
 export function Dashboard(p: DashboardProps) {
-  const [selected, setSelected] = useState<string | undefined>();
-  const [filter, setFilter] = useState<GridFilter>({ text: '', faultedOnly: false });
+  const [selected, setSelected] = useState<string | undefined>(p.view?.selected);
+  const [filter, setFilter] = useState<GridFilter>(p.view?.filter ?? { text: '', faultedOnly: false });
   const [editingFilter, setEditingFilter] = useState(false);
   const keys = visibleDashboardKeys(p.readonly);
 
@@ -44,6 +53,9 @@ export function Dashboard(p: DashboardProps) {
   const currentRow = current?.kind === 'service' ? current.row : undefined;
   const bodyHeight = Math.max(3, p.height - 5);
   const move = (d: number | 'first' | 'last') => setSelected(moveSelection(lines, currentRow?.key, d));
+  const { onView } = p;
+  const selectedKey = currentRow?.key;
+  useEffect(() => onView?.({ selected: selectedKey, filter }), [onView, selectedKey, filter]);
 
   useInput(
     (input, key) => {

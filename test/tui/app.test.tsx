@@ -74,6 +74,23 @@ describe('the service grid', () => {
     expect(f).toMatch(/redis/);
   });
 
+  it('keeps the selection and the filter across the help and details screens', async () => {
+    const { app } = setup();
+    await app.ready();
+    await app.press('j', 'j', KEY.enter);
+    const details = app.frame();
+    expect(details).not.toMatch(/SERVICE\s+STATE/);
+    await app.press(KEY.esc, '?');
+    await app.waitFor((f) => f.includes('Service details'));
+    await app.press(KEY.esc, KEY.enter);
+    expect(app.frame()).toBe(details);
+    await app.press(KEY.esc, '/', 'r', 'e', 'd', 'i', 's', KEY.enter, '?');
+    await app.waitFor((f) => f.includes('Service details'));
+    await app.press(KEY.esc);
+    expect(app.frame()).toContain('filter: /redis');
+    expect(app.frame()).not.toMatch(/^\s+api\s/m);
+  });
+
   it('shows only faulted services with ctrl-z', async () => {
     const { app, grid } = setup();
     await app.ready();
