@@ -3,6 +3,8 @@
 // their own entry points with the same options (bundleOptions), so they measure what ships.
 import { build } from 'esbuild';
 import { readFileSync, chmodSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inkPatchesEsbuild } from './ink-patches.mjs';
 
@@ -15,6 +17,32 @@ const noBuildkitSession = {
     b.onResolve({ filter: /^\.\/session$/ }, (args) =>
       /[\\/]dockerode[\\/]lib$/.test(args.resolveDir) ? { path: fileURLToPath(new URL('./no-buildkit-session.cjs', import.meta.url)) } : undefined,
     );
+  },
+};
+
+const require = createRequire(import.meta.url);
+const inkBuild = dirname(require.resolve('ink'));
+const zodLocales = join(dirname(require.resolve('zod')), 'v4', 'locales');
+
+/**
+ * Code the bundle carries but never runs, left out so Node has less to parse at every start:
+ * Ink's React devtools hook-up (only with DEV=true; it pulls in `ws`), and zod's error messages
+ * in forty languages (zod itself only ever uses English; our schemas never ask for another).
+ */
+const neverRun = {
+  name: 'never-run',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/devtools\.js$/ }, (args) =>
+      args.resolveDir === inkBuild ? { path: fileURLToPath(new URL('./empty-module.mjs', import.meta.url)) } : undefined,
+    );
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      args.resolveDir.startsWith(dirname(zodLocales)) ? { path: 'zod-locales-en', namespace: 'opsdeck-stub' } : undefined,
+    );
+    b.onLoad({ filter: /^zod-locales-en$/, namespace: 'opsdeck-stub' }, () => ({
+      contents: `export { default as en } from ${JSON.stringify(join(zodLocales, 'en.js'))};`,
+      resolveDir: zodLocales,
+      loader: 'js',
+    }));
   },
 };
 
@@ -45,7 +73,7 @@ export function bundleOptions(entry, outfile) {
     alias: { 'react-devtools-core': './scripts/empty-module.mjs' },
     // ssh2's optional native addon: ssh2 falls back to pure JS when it cannot be loaded.
     external: ['cpu-features', '*.node'],
-    plugins: [noBuildkitSession, inkPatchesEsbuild],
+    plugins: [noBuildkitSession, inkPatchesEsbuild, neverRun],
     legalComments: 'none',
     logLevel: 'warning',
   };
