@@ -3,8 +3,8 @@ import type { Duplex } from 'node:stream';
 /**
  * ssh2 pushes every SSH packet into the channel as its own chunk. dockerd flushes its log
  * stream once per log line, so `logs --tail 10000` arrives as ~10,000 packets, and each one
- * went through Node's HTTP parser, the response stream and our demultiplexer on its own
- * (measured: most of the client's log-handling CPU). ssh2 decrypts every packet of one TCP read
+ * went through Node's HTTP parser, the response stream and our demultiplexer on its own.
+ * ssh2 decrypts every packet of one TCP read
  * in one synchronous pass, so what it pushes during that pass is handed on as one chunk, at the
  * end of the pass. Flow control is kept: the answer to ssh2 says whether the stream would be
  * over its high-water mark with what is held.
