@@ -6,7 +6,7 @@ import { readFileSync, chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inkPatchesEsbuild } from './ink-patches.mjs';
+import { inkBuild, inkPatchesEsbuild } from './ink-patches.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -20,9 +20,7 @@ const noBuildkitSession = {
   },
 };
 
-const require = createRequire(import.meta.url);
-const inkBuild = dirname(require.resolve('ink'));
-const zodLocales = join(dirname(require.resolve('zod')), 'v4', 'locales');
+const zodLocales = join(dirname(createRequire(import.meta.url).resolve('zod')), 'v4', 'locales');
 
 /**
  * Code the bundle carries but never runs, left out so Node has less to parse at every start:

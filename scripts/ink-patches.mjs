@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
-const inkBuild = dirname(require.resolve('ink'));
+/** Ink's build directory (its internal modules are resolved relative to it). */
+export const inkBuild = dirname(require.resolve('ink'));
 // Only string-width 8, the one Ink and our code share; other majors stay as their users chose.
 const stringWidthMain = require.resolve('string-width');
 

@@ -231,22 +231,12 @@ export class SshSession {
 
   /** A direct-streamlocal@openssh.com channel to a unix socket on the server. */
   openStreamLocal(socketPath: string): Promise<ClientChannel> {
-    return new Promise((resolve, reject) => {
-      let client: ClientType;
-      try {
-        client = this.client();
-      } catch (err) {
-        return reject(err);
-      }
-      try {
-        client.openssh_forwardOutStreamLocal(socketPath, (err, ch) => {
-          if (err) return reject(err);
-          coalesceReads(ch);
-          resolve(dieWith(client, ch));
-        });
-      } catch (err) {
-        reject(new ConnectionLostError(this.target.label));
-      }
+    return this.#openChannel(
+      (client, done) => client.openssh_forwardOutStreamLocal(socketPath, done),
+      (err) => err,
+    ).then((ch) => {
+      coalesceReads(ch);
+      return ch;
     });
   }
 
@@ -273,6 +263,17 @@ export class SshSession {
   }
 
   #execOnce(command: string): Promise<ClientChannel> {
+    return this.#openChannel(
+      (client, done) => client.exec(command, done),
+      (err) => new ExecChannelRefused(this.target.label, sanitise(err.message.replace(/^\(SSH\) Channel open failure: /, ''))),
+    );
+  }
+
+  /** A channel on the current client, closed with it; a client already gone is a lost connection. */
+  #openChannel(
+    open: (client: ClientType, done: (err: Error | undefined, ch: ClientChannel) => void) => void,
+    refused: (err: Error) => Error,
+  ): Promise<ClientChannel> {
     return new Promise<ClientChannel>((resolve, reject) => {
       let client: ClientType;
       try {
@@ -281,10 +282,7 @@ export class SshSession {
         return reject(err);
       }
       try {
-        client.exec(command, (err, channel) => {
-          if (!err) return resolve(dieWith(client, channel));
-          reject(new ExecChannelRefused(this.target.label, sanitise(err.message.replace(/^\(SSH\) Channel open failure: /, ''))));
-        });
+        open(client, (err, ch) => (err ? reject(refused(err)) : resolve(dieWith(client, ch))));
       } catch {
         reject(new ConnectionLostError(this.target.label));
       }
