@@ -1,10 +1,12 @@
-// Builds dist/opsdeck.mjs: one file an operator can copy to a server and run with plain `node`,
-// no node_modules beside it. The traps are listed in ../shared/LAB-NOTES.md. Benchmarks build
+// Builds dist/opsdeck.mjs and its chunks in dist/opsdeck-chunks/: what an operator copies to a
+// server and runs with plain `node`, no node_modules beside it. Split so that each command parses
+// only the code it runs (`opsdeck logs` never compiles React, Ink or the backup wizard); Node 20
+// has no compile cache, and parsing one 2.8 MB file cost every command ~70 ms at start-up. The traps are listed in ../shared/LAB-NOTES.md. Benchmarks build
 // their own entry points with the same options (bundleOptions), so they measure what ships.
 import { build } from 'esbuild';
-import { readFileSync, chmodSync } from 'node:fs';
+import { chmodSync, cpSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inkBuild, inkPatchesEsbuild } from './ink-patches.mjs';
 
@@ -36,6 +38,9 @@ const neverRun = {
     b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
       args.resolveDir.startsWith(dirname(zodLocales)) ? { path: 'zod-locales-en', namespace: 'opsdeck-stub' } : undefined,
     );
+    b.onResolve({ filter: /^(ajv\/dist\/2020\.js|ajv-formats|semver)$/ }, (args) =>
+      /[\\/]node_modules[\\/]conf[\\/]/.test(args.importer) ? { path: fileURLToPath(new URL('./conf-unused.mjs', import.meta.url)) } : undefined,
+    );
     b.onLoad({ filter: /^zod-locales-en$/, namespace: 'opsdeck-stub' }, () => ({
       contents: `export { default as en } from ${JSON.stringify(join(zodLocales, 'en.js'))};`,
       resolveDir: zodLocales,
@@ -44,11 +49,21 @@ const neverRun = {
   },
 };
 
-/** esbuild options for one self-contained ESM file. */
+/** Where the chunks of a bundle at `outfile` go: a directory beside it. */
+export const CHUNK_DIR = 'opsdeck-chunks';
+
+/**
+ * esbuild options for `outfile` (ESM) plus the chunks it loads on demand, in CHUNK_DIR beside
+ * it. Copy both to run it elsewhere (copyBundle).
+ */
 export function bundleOptions(entry, outfile) {
   return {
     entryPoints: [entry],
-    outfile,
+    outdir: dirname(outfile),
+    entryNames: basename(outfile).replace(/\.mjs$/, ''),
+    chunkNames: `${CHUNK_DIR}/[name]-[hash]`,
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
     bundle: true,
     // ESM: yoga-layout and ink use top-level await.
     format: 'esm',
@@ -81,7 +96,15 @@ export function bundleOptions(entry, outfile) {
   };
 }
 
+/** Copy a bundle built at `outfile` (and its chunks) to `dest` (a file path). */
+export function copyBundle(outfile, dest) {
+  cpSync(outfile, dest);
+  cpSync(join(dirname(outfile), CHUNK_DIR), join(dirname(dest), CHUNK_DIR), { recursive: true });
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  // Chunk names carry content hashes: clear the last build's so stale ones do not pile up.
+  rmSync(join('dist', CHUNK_DIR), { recursive: true, force: true });
   await build(bundleOptions('bin/opsdeck.ts', 'dist/opsdeck.mjs'));
   chmodSync('dist/opsdeck.mjs', 0o755);
   console.log('dist/opsdeck.mjs');

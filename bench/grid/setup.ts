@@ -8,11 +8,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { LabInfo } from '../../test/lab/api.js';
+import { bundleFiles, copyBundle } from '../lib/bundle-files.js';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 
 export interface Opsdeck {
-  /** The copy that runs: a snapshot of dist/opsdeck.mjs, alone in a temporary dir (no node_modules beside it, as on a server). */
+  /** The copy that runs: a snapshot of dist/opsdeck.mjs and its chunks, alone in a temporary dir (no node_modules beside it, as on a server). */
   bundle: string;
   sha256: string;
   builtAt: Date;
@@ -28,12 +29,13 @@ export function stageOpsdeck(lab: LabInfo, source: string = path.join(REPO, 'dis
   if (!fs.existsSync(source)) throw new Error(`${source} is missing: run npm run bundle first (npm run bench:grid does)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opsdeck-gridbench-'));
   const bundle = path.join(dir, 'opsdeck.mjs');
-  fs.copyFileSync(source, bundle);
-  const body = fs.readFileSync(bundle);
+  copyBundle(source, bundle);
+  const hash = createHash('sha256');
+  for (const f of bundleFiles(bundle)) hash.update(fs.readFileSync(f));
   const flags = ['--host', lab.sshd.hostAlias, '--ssh-config', lab.sshd.sshConfigPath, '--socket', lab.docker.socketPath, '--config', path.join(dir, 'config.json')];
   return {
     bundle,
-    sha256: createHash('sha256').update(body).digest('hex'),
+    sha256: hash.digest('hex'),
     builtAt: fs.statSync(source).mtime,
     dir,
     argv: (...args) => [process.execPath, bundle, ...args, ...flags],

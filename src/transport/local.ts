@@ -4,18 +4,36 @@
  * execa: no shell, nothing to quote. Same ServerConnection shape as over SSH.
  */
 import Dockerode from 'dockerode';
-import { execa } from 'execa';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import { ConnectionStore } from '../model/connection-store.js';
 import { ConnectError } from './connect-errors.js';
 import { DEFAULT_MAX_BUFFER, type ExecOptions, type ExecResult, type ExecStream } from './exec-types.js';
 import type { LocalTarget } from './target.js';
 
+// Loaded on first use: only local mode runs child processes, and every SSH command would
+// otherwise parse and initialise execa at start-up for nothing.
+const loadExeca = () => import('execa').then((m) => m.execa);
+
 export function localDocker(socketPath: string): Dockerode {
   return new Dockerode({ socketPath });
 }
 
+/** A connection to the local Docker socket, once it is connected. */
+export function localSocket(socketPath: string): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(socketPath);
+    sock.once('connect', () => {
+      sock.removeListener('error', reject);
+      resolve(sock);
+    });
+    sock.once('error', reject);
+  });
+}
+
 export async function localExec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
   if (argv.length === 0) throw new Error('exec needs at least a program name');
+  const execa = await loadExeca();
   const r = await execa(argv[0]!, argv.slice(1), {
     reject: false,
     stripFinalNewline: false,
@@ -39,6 +57,7 @@ export async function localExec(argv: readonly string[], opts: ExecOptions = {})
 
 export async function localExecStream(argv: readonly string[], opts: Pick<ExecOptions, 'stdin'> = {}): Promise<ExecStream> {
   if (argv.length === 0) throw new Error('exec needs at least a program name');
+  const execa = await loadExeca();
   const child = execa(argv[0]!, argv.slice(1), { reject: false, buffer: false, stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' });
   if (opts.stdin !== undefined) child.stdin.end(opts.stdin);
   const done = child.then((r) => ({ code: r.exitCode ?? null, ...(r.signal ? { signal: r.signal.replace(/^SIG/, '') } : {}) }));

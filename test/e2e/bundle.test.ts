@@ -1,18 +1,21 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, existsSync } from 'node:fs';
+import { mkdtempSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHUNK_DIR, copyBundle } from '../../scripts/bundle.mjs';
 
-// The bundle is what an operator copies to a server: it must run with no node_modules anywhere
-// near it, so it is copied to an empty directory outside the repository before each check.
-describe('the single-file bundle', () => {
+// The bundle is what an operator copies to a server (the entry file and its chunks): it must run
+// with no node_modules anywhere near it, so it is copied to an empty directory outside the
+// repository before each check.
+describe('the bundle', () => {
   let dir: string;
   beforeAll(() => {
     execFileSync('node', ['scripts/bundle.mjs'], { stdio: 'pipe' });
     dir = mkdtempSync(join(tmpdir(), 'opsdeck-bundle-'));
-    copyFileSync('dist/opsdeck.mjs', join(dir, 'opsdeck.mjs'));
+    copyBundle('dist/opsdeck.mjs', join(dir, 'opsdeck.mjs'));
     expect(existsSync(join(dir, 'node_modules'))).toBe(false);
+    expect(readdirSync(join(dir, CHUNK_DIR)).length).toBeGreaterThan(1);
   }, 60_000);
 
   const run = (...args: string[]) =>

@@ -36,7 +36,9 @@ export const uiCommand: CommandSpec = {
     let session = open(target, flags);
     const [{ render }, React, { App }, { runInteractiveShell }] = await Promise.all([
       import('ink'),
-      import('react'),
+      // React is CommonJS: its module.exports is the default export both under Node and in the
+      // bundle's chunks (where the namespace has nothing else).
+      import('react').then((m) => m.default),
       import('../../../screens/App.js'),
       import('../../docker/interactive-shell.js'),
     ]);
