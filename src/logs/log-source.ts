@@ -3,8 +3,9 @@
  * below for real servers (over the one SSH connection, or the local socket), and plain fakes in
  * unit tests.
  */
-import type Dockerode from 'dockerode';
 import type { Readable } from 'node:stream';
+import { rawGet } from '../docker/raw-get.js';
+import type { ServerConnection } from '../transport/connection.js';
 
 export interface LogStreamRequest {
   follow: boolean;
@@ -25,30 +26,25 @@ export interface LogApi {
   open(id: string, req: LogStreamRequest, signal: AbortSignal): Promise<Readable>;
 }
 
-export function dockerLogApi(docker: Dockerode): LogApi {
+/** Docker as the follower needs it: dockerode for inspect, a raw socket for the log stream (raw-get.ts). */
+export type LogConnection = Pick<ServerConnection, 'docker' | 'openDockerSocket'>;
+
+export function dockerLogApi(conn: LogConnection): LogApi {
   return {
     async inspect(id) {
-      const c = await docker.getContainer(id).inspect();
+      const c = await conn.docker.getContainer(id).inspect();
       return { tty: c.Config?.Tty === true, running: c.State?.Running === true || c.State?.Restarting === true };
     },
-    open(id, req, signal) {
-      const options: Record<string, string | number | boolean> = { stdout: true, stderr: true, timestamps: true, follow: req.follow };
-      if (req.since !== undefined) options.since = req.since;
-      if (req.tail !== undefined) options.tail = req.tail;
-      return new Promise((resolve, reject) => {
-        // modem.dial rather than container.logs(): that buffers the whole answer unless following.
-        docker.modem.dial(
-          {
-            path: `/containers/${encodeURIComponent(id)}/logs?`,
-            method: 'GET',
-            options,
-            isStream: true,
-            abortSignal: signal,
-            statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
-          } as Parameters<Dockerode['modem']['dial']>[0],
-          (err: unknown, stream: unknown) => (err ? reject(err) : resolve(stream as Readable)),
-        );
-      });
+    async open(id, req, signal) {
+      const query = new URLSearchParams({ stdout: '1', stderr: '1', timestamps: '1', follow: req.follow ? '1' : '0' });
+      if (req.since !== undefined) query.set('since', req.since);
+      if (req.tail !== undefined) query.set('tail', String(req.tail));
+      // The API version dockerode was pinned to, if any (grid-store negotiates it), like its requests.
+      const version = (conn.docker.modem as { version?: string }).version;
+      const path = `${version ? `/${version}` : ''}/containers/${encodeURIComponent(id)}/logs?${query.toString()}`;
+      if (signal.aborted) throw new Error('the request was aborted');
+      const socket = await conn.openDockerSocket();
+      return (await rawGet(socket, path, signal)).body;
     },
   };
 }

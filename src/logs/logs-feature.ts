@@ -47,7 +47,7 @@ export async function resolveOnServer(conn: Pick<ServerConnection, 'docker'>, wo
 
 export function createLogsFeature(conn: ServerConnection, req: LogViewRequest): LogsFeature {
   const store = new LogStore({
-    api: dockerLogApi(conn.docker),
+    api: dockerLogApi(conn),
     resolve: () => resolveOnServer(conn, req.words),
     connection: reconnectSignal(conn),
     ...(req.buffer !== undefined ? { capacity: req.buffer } : {}),

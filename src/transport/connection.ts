@@ -4,13 +4,14 @@
  * connection store for the status bar, and onReconnected for streams to resume.
  */
 import Dockerode from 'dockerode';
+import type { Duplex } from 'node:stream';
 import { ConnectionStore, type DockerPath } from '../model/connection-store.js';
 import { sanitise } from '../render/sanitise.js';
 import type { StepListener } from './carrier.js';
 import { ConnectError } from './connect-errors.js';
 import { DockerTunnel, TunnelAgent, type TunnelPath } from './docker-agent.js';
 import type { ExecOptions, ExecResult, ExecStream } from './exec-types.js';
-import { localDocker, localExec, localExecStream, pingLocal } from './local.js';
+import { localDocker, localExec, localExecStream, localSocket, pingLocal } from './local.js';
 import type { Prompter } from './prompter.js';
 import type { BackoffOptions } from './reconnect.js';
 import { SshSession, type HopInfo } from './ssh-session.js';
@@ -24,6 +25,8 @@ export interface ServerConnection {
   readonly path: DockerPath;
   /** Connection state for the UI (subscribe/getSnapshot). */
   readonly state: ConnectionStore;
+  /** A raw stream to the Docker socket (for responses Node's HTTP client handles slowly: raw-get.ts). */
+  openDockerSocket(): Promise<Duplex>;
   /** Run argv on the server (local: as a child process) and collect output. */
   exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
   /** Streaming variant for long or binary outputs. */
@@ -74,6 +77,7 @@ async function connectLocal(target: LocalTarget, opts: ConnectOptions): Promise<
     docker,
     path: 'local',
     state,
+    openDockerSocket: () => localSocket(target.socketPath),
     exec: (argv, o) => localExec(argv, o),
     execStream: (argv, o) => localExecStream(argv, o),
     onReconnected: (l) => state.onReconnected(l),
@@ -116,6 +120,7 @@ async function connectSsh(target: SshTarget, prompter: Prompter, opts: ConnectOp
       return tunnel.path;
     },
     state: session.store,
+    openDockerSocket: () => tunnel.open(),
     exec: (argv, o) => session.exec(argv, o),
     execStream: (argv, o) => session.execStream(argv, o),
     onReconnected: (l) => session.onReconnected(l),

@@ -210,7 +210,7 @@ describe('TTY containers', () => {
       const resolved = await resolveOnServer(conn, [name]);
       expect(resolved.ok).toBe(true);
       const lines: LogLine[] = [];
-      const f = new LogFollower(dockerLogApi(conn.docker), resolved.ok ? resolved.targets : [], null, { follow: false, onLine: (l) => lines.push(l) });
+      const f = new LogFollower(dockerLogApi(conn), resolved.ok ? resolved.targets : [], null, { follow: false, onLine: (l) => lines.push(l) });
       f.start();
       await f.done;
       expect(lines.map((l) => [l.stream, l.cut, l.plain.slice(0, 20)])).toEqual([

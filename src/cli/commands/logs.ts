@@ -124,7 +124,7 @@ async function runLogs(ctx: CommandContext): Promise<number> {
         (line.stream === 'stdout' ? out : err).write(formatPlainLine(line, plain));
       };
       const problems: string[] = [];
-      const follower = new LogFollower(dockerLogApi(conn.docker), targets, reconnectSignal(conn), {
+      const follower = new LogFollower(dockerLogApi(conn), targets, reconnectSignal(conn), {
         follow: req.follow,
         waitForRestart: false,
         ...(req.tail !== undefined ? { tail: req.tail } : {}),
