@@ -1,9 +1,9 @@
 import type Dockerode from 'dockerode';
 import { ContainerStatsSchema } from './schemas.js';
-import { cgroupCpuPercent, cgroupMemoryUsed, cgroupStatsArgv, parseCgroupOutput, type CgroupSample } from './cgroup-stats.js';
+import { cgroupCpuPercent, cgroupMemoryUsed, cgroupStatsArgv, cgroupStreamArgv, parseCgroupOutput, splitStreamReadings, type CgroupSample } from './cgroup-stats.js';
 import { cpuPercent, cpuSampleFromStats, memoryUsage, type CpuSample, type MemoryUsage } from '../model/stats-math.js';
 import type { ContainerLive } from '../model/grouping.js';
-import type { ExecResult } from '../transport/exec-types.js';
+import type { ExecResult, ExecStream } from '../transport/exec-types.js';
 
 export interface SamplerTarget {
   id: string;
@@ -14,6 +14,8 @@ export interface SamplerTarget {
 export interface StatsSource {
   docker: Dockerode;
   exec(argv: readonly string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
+  /** With it, a running sampler reads the cgroup files through one long-lived command (see start()). */
+  execStream?(argv: readonly string[]): Promise<ExecStream>;
 }
 
 export interface StatsSamplerOptions {
@@ -33,6 +35,19 @@ export type SamplerPath = 'cgroup' | 'api';
  */
 const FIRST_ROUND_GAP_MS = 150;
 
+/** A stream that has said nothing for this many intervals is taken for hung and replaced. */
+const STREAM_SILENT_INTERVALS = 3;
+/** Streams that end without a single reading, in a row, before the sampler goes back to rounds. */
+const STREAM_FAILURES_BEFORE_ROUNDS = 2;
+
+interface StatsStream {
+  ids: ReadonlySet<string>;
+  exec: ExecStream | null;
+  /** When it started or last gave a reading (ms, our clock). */
+  heardAt: number;
+  readings: number;
+}
+
 /**
  * One scheduler for every container's stats (lazydocker opens a streaming connection per
  * container; docker stats -a asks dockerd for every container every second).
@@ -42,6 +57,12 @@ const FIRST_ROUND_GAP_MS = 150;
  * layout, a user without a shell) are sampled through the API instead: one-shot requests with
  * bounded concurrency. Either way CPU % comes from this round and the previous one, and a round
  * still running when the next is due is not doubled up.
+ *
+ * A running sampler (start()) whose source can stream does not exec a round at every interval:
+ * one command on the server reads the files every interval and writes each reading as it goes,
+ * for as long as the set of running containers stays within the ids it was given. That spares
+ * each interval a channel open, an exec request carrying the script, and a close (measured:
+ * most of opsdeck's own CPU in the live grid went to the SSH traffic of rounds).
  */
 export class StatsSampler {
   #src: StatsSource;
@@ -56,6 +77,8 @@ export class StatsSampler {
   #live: ReadonlyMap<string, ContainerLive> = new Map();
   #timer: NodeJS.Timeout | undefined;
   #inFlight = false;
+  #stream: StatsStream | null = null;
+  #streamFailures = 0;
   #targets: () => readonly SamplerTarget[];
   #onRound: (live: ReadonlyMap<string, ContainerLive>) => void;
   /** Which path the last round used for most containers (for doctor / the status bar). */
@@ -76,19 +99,120 @@ export class StatsSampler {
 
   start(): void {
     if (this.#timer) return;
+    this.#timer = setInterval(() => this.#tick(), this.#intervalMs);
+    this.#timer.unref?.();
+    if (this.#streaming()) return this.#tick();
     // With no previous round to compare with, the first round reads twice a moment apart, so
     // CPU % is on screen at once rather than one interval later.
-    const firstGap = Math.min(FIRST_ROUND_GAP_MS, this.#intervalMs / 2);
+    const firstGap = this.#firstGap();
     const wait = this.baselineWait(firstGap);
     if (wait !== null) setTimeout(() => void this.round(), wait);
     else void this.round(this.#cgPrev === null && this.#apiPrev.size === 0 ? firstGap : 0);
-    this.#timer = setInterval(() => void this.round(), this.#intervalMs);
-    this.#timer.unref?.();
   }
 
   stop(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#endStream();
+  }
+
+  #firstGap(): number {
+    return Math.min(FIRST_ROUND_GAP_MS, this.#intervalMs / 2);
+  }
+
+  #streaming(): boolean {
+    return this.#src.execStream !== undefined && this.#cgroupUsable && this.#streamFailures < STREAM_FAILURES_BEFORE_ROUNDS;
+  }
+
+  #tick(): void {
+    if (!this.#streaming()) {
+      this.#endStream();
+      void this.round();
+      return;
+    }
+    const targets = this.#targets();
+    const st = this.#stream;
+    if (st) {
+      const silent = Date.now() - st.heardAt > STREAM_SILENT_INTERVALS * this.#intervalMs;
+      if (!silent && targets.every((t) => st.ids.has(t.id))) return;
+      this.#endStream();
+    }
+    if (targets.length === 0) {
+      void this.round();
+      return;
+    }
+    this.#startStream(targets);
+  }
+
+  #startStream(targets: readonly SamplerTarget[]): void {
+    const ids = targets.map((t) => t.id);
+    const st: StatsStream = { ids: new Set(ids), exec: null, heardAt: Date.now(), readings: 0 };
+    this.#stream = st;
+    // A baseline from prime() or the last reading makes the first reading count at once;
+    // without one (or with one taken only just now) the stream reads twice a moment apart
+    // first, as a first round does.
+    const gap = this.#firstGap();
+    const firstGap = this.#cgPrev === null || (this.baselineWait(gap) ?? 0) > 0 ? gap : 0;
+    let argv: string[];
+    try {
+      argv = cgroupStreamArgv(ids, firstGap / 1000, this.#intervalMs / 1000);
+    } catch {
+      this.#stream = null;
+      return;
+    }
+    this.#src.execStream!(argv).then(
+      (exec) => {
+        if (this.#stream !== st) return exec.kill();
+        st.exec = exec;
+        let text = '';
+        exec.stdout.setEncoding('latin1');
+        exec.stdout.on('data', (d: string) => {
+          text += d;
+          const { readings, rest } = splitStreamReadings(text);
+          text = rest.length > 1 << 20 ? '' : rest;
+          for (const r of readings) if (this.#stream === st) this.#onStreamReading(st, r);
+        });
+        exec.stderr.resume();
+        const ended = () => {
+          if (this.#stream !== st) return;
+          this.#stream = null;
+          if (st.readings === 0) this.#streamFailures++;
+        };
+        exec.wait().then(ended, ended);
+      },
+      () => {
+        // The connection is down (or the server refused a session): the next tick tries again.
+        if (this.#stream === st) this.#stream = null;
+      },
+    );
+  }
+
+  #onStreamReading(st: StatsStream, text: string): void {
+    st.heardAt = Date.now();
+    const cur = parseCgroupOutput(text).at(-1);
+    if (!cur || cur.containers.size === 0) {
+      if (st.readings === 0 && st.ids.size > 0) {
+        // Nothing readable: this server's layout is not one we know; rounds through the API.
+        this.#cgroupUsable = false;
+        this.#endStream();
+        void this.round();
+      }
+      return;
+    }
+    st.readings++;
+    this.#streamFailures = 0;
+    const targets = this.#targets();
+    const next = new Map<string, ContainerLive>();
+    this.#applyCgroupReading(targets, this.#cgPrev, cur, next);
+    this.path = 'cgroup';
+    this.#live = next;
+    this.#onRound(next);
+  }
+
+  #endStream(): void {
+    const st = this.#stream;
+    this.#stream = null;
+    st?.exec?.kill();
   }
 
   /** Forget baselines: after a long gap the next round starts fresh instead of averaging over it. */
@@ -170,7 +294,11 @@ export class StatsSampler {
       this.#cgroupUsable = false;
       return [...targets];
     }
-    const base = samples.length > 1 ? samples[0]! : this.#cgPrev;
+    return this.#applyCgroupReading(targets, samples.length > 1 ? samples[0]! : this.#cgPrev, cur, out);
+  }
+
+  /** Figures for `targets` from a reading and the one before it; returns the targets it lacks. */
+  #applyCgroupReading(targets: readonly SamplerTarget[], base: CgroupSample | null, cur: CgroupSample, out: Map<string, ContainerLive>): SamplerTarget[] {
     this.#primedAt = undefined;
     const missing: SamplerTarget[] = [];
     for (const t of targets) {

@@ -9,13 +9,15 @@ import { StatsSampler } from '../docker/stats-sampler.js';
 import { followContainerEvents, readContainerEvents, type EventStreamHandle } from '../docker/event-stream.js';
 import { readHostFacts, type HostFacts } from '../docker/host-facts.js';
 import { negotiateApiVersion } from '../docker/api-version.js';
-import type { ExecResult } from '../transport/exec-types.js';
+import type { ExecResult, ExecStream } from '../transport/exec-types.js';
 import { sanitise, sanitiseRecord } from '../render/sanitise.js';
 
 /** What the grid needs of a connection; ServerConnection provides it. */
 export interface GridSource {
   docker: Dockerode;
   exec(argv: readonly string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
+  /** For the stats stream (stats-sampler.ts); rounds of exec without it. */
+  execStream?(argv: readonly string[]): Promise<ExecStream>;
   onReconnected(listener: () => void): () => void;
 }
 

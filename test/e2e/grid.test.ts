@@ -134,6 +134,44 @@ describe('the live grid over SSH', () => {
     }
   });
 
+  it('reads stats through one long-lived command on the server, a reading every interval', async () => {
+    const streams: string[][] = [];
+    const rounds: string[][] = [];
+    const counted = {
+      ...conn,
+      docker: conn.docker,
+      exec: (argv: readonly string[], o?: { timeoutMs?: number }) => {
+        rounds.push([...argv]);
+        return conn.exec(argv, o);
+      },
+      execStream: (argv: readonly string[]) => {
+        streams.push([...argv]);
+        return conn.execStream(argv);
+      },
+      onReconnected: (l: () => void) => conn.onReconnected(l),
+    };
+    const grid = new GridStore(counted, { intervalMs: 500, publishEveryMs: 50 });
+    const figures: number[] = [];
+    const unsub = grid.subscribe(() => {
+      const s = grid.getSnapshot();
+      const row = s.groups.flatMap((g) => g.services).flatMap((x) => x.replicas).find((r) => r.container.name === 'shop-api-1');
+      if (row?.cpu.percent != null) figures.push(row.cpu.percent);
+    });
+    try {
+      await until(grid, (s) => s.status === 'ready', 15_000);
+      const execsAtReady = rounds.length;
+      await new Promise((r) => setTimeout(r, 3000));
+      // One stream for every container running, giving CPU figures all along; no exec per round.
+      expect(streams).toHaveLength(1);
+      expect(streams[0]![4]).toMatch(/^every=[\d.]+\/0\.500$/);
+      expect(rounds.length).toBe(execsAtReady);
+      expect(figures.length).toBeGreaterThanOrEqual(4);
+    } finally {
+      unsub();
+      grid.stop();
+    }
+  });
+
   it('restart and stop/start act on the real containers', async () => {
     const grid = new GridStore(conn);
     const snap = await grid.snapshotOnce(100);

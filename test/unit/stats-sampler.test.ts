@@ -2,9 +2,11 @@ import { describe, it, expect, vi } from 'vitest';
 import type Dockerode from 'dockerode';
 import { StatsSampler, type StatsSource } from '../../src/docker/stats-sampler.js';
 import type { ContainerLive } from '../../src/model/grouping.js';
-import type { ExecResult } from '../../src/transport/exec-types.js';
+import { PassThrough } from 'node:stream';
+import type { ExecResult, ExecStream } from '../../src/transport/exec-types.js';
 
 const A = 'a'.repeat(64);
+const B = 'b'.repeat(64);
 
 /** What the cgroup script prints for one container on a 2-CPU cgroup v2 host. */
 function reading(hostTicks: number, usageUsec: number): string {
@@ -85,5 +87,126 @@ describe('stats sampler', () => {
     expect(argv[0]![4]).toBe('0.150');
     // 75 ms of CPU over 30 ticks of host time (150 ms on 2 CPUs) = half a core.
     expect(live.get(A)?.cpuPercent).toBeCloseTo(50, 5);
+  });
+});
+
+/** A server whose execStream hands out scripted streams: the test writes readings into them. */
+function streamingSource() {
+  const { src, argv: roundArgv, apiCalls } = source([]);
+  const streams: { argv: readonly string[]; stdout: PassThrough; killed: boolean; end(): void }[] = [];
+  src.execStream = async (argv) => {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let finish!: () => void;
+    const done = new Promise<{ code: number | null }>((r) => (finish = () => r({ code: 0 })));
+    const entry = {
+      argv,
+      stdout,
+      killed: false,
+      end: () => {
+        stdout.end();
+        finish();
+      },
+    };
+    streams.push(entry);
+    return {
+      stdin: new PassThrough(),
+      stdout,
+      stderr,
+      wait: () => done,
+      kill: () => {
+        entry.killed = true;
+        entry.end();
+      },
+    } satisfies ExecStream;
+  };
+  return { src, streams, roundArgv, apiCalls };
+}
+
+const settle = () => new Promise((r) => setImmediate(r));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Wait (up to 5 s: shared machines are slow) until `ok()`. */
+async function until(ok: () => boolean): Promise<void> {
+  for (const end = Date.now() + 5000; !ok(); await sleep(5)) if (Date.now() > end) throw new Error('timed out waiting');
+}
+
+describe('stats sampler, streaming', () => {
+  it('reads through one long-lived command while the running containers stay the same', async () => {
+    const { src, streams, roundArgv } = streamingSource();
+    const published: ReadonlyMap<string, ContainerLive>[] = [];
+    const s = new StatsSampler(src, targets, (live) => published.push(live), { intervalMs: 200 });
+    s.start();
+    await settle();
+    expect(streams).toHaveLength(1);
+    // argv: sh -c SCRIPT opsdeck-stats every=FIRST/EVERY ids…; no baseline yet: two readings 100 ms apart first.
+    expect(streams[0]!.argv[4]).toBe('every=0.100/0.200');
+    expect(streams[0]!.argv.slice(5)).toEqual([A]);
+    // A reading may arrive in pieces; only a complete one (ended by "E") counts.
+    streams[0]!.stdout.write(reading(1000, 0).slice(0, 10));
+    await settle();
+    expect(published).toHaveLength(0);
+    streams[0]!.stdout.write(`${reading(1000, 0).slice(10)}E\n${reading(1200, 500_000)}E\n`);
+    await settle();
+    expect(published).toHaveLength(2);
+    expect(published[0]!.get(A)?.cpuPercent).toBeNull();
+    expect(published[1]!.get(A)?.cpuPercent).toBeCloseTo(50, 5);
+    // Ticks come and go (every 200 ms); the stream, heard from, stays.
+    await sleep(450);
+    expect(streams).toHaveLength(1);
+    expect(roundArgv).toHaveLength(0);
+    s.stop();
+    expect(streams[0]!.killed).toBe(true);
+  });
+
+  it('starts a new stream when a container it does not read starts running', async () => {
+    const { src, streams } = streamingSource();
+    let running = [{ id: A, memLimit: null as number | null }];
+    const s = new StatsSampler(src, () => running, () => undefined, { intervalMs: 30 });
+    s.start();
+    await settle();
+    streams[0]!.stdout.write(`${reading(1000, 0)}E\n`);
+    running = [...running, { id: B, memLimit: null }];
+    await until(() => streams.length >= 2);
+    expect(streams[0]!.killed).toBe(true);
+    expect(streams[1]!.argv.slice(5)).toEqual([A, B]);
+    // With the last reading as the baseline, the new stream's first reading counts at once.
+    expect(streams[1]!.argv[4]).toBe('every=0/0.030');
+    s.stop();
+  });
+
+  it('replaces a stream that has gone silent', async () => {
+    const { src, streams } = streamingSource();
+    const s = new StatsSampler(src, targets, () => undefined, { intervalMs: 20 });
+    s.start();
+    await settle();
+    streams[0]!.stdout.write(`${reading(1000, 0)}E\n`);
+    await until(() => streams.length >= 2);
+    expect(streams[0]!.killed).toBe(true);
+    s.stop();
+  });
+
+  it('goes back to rounds when streams end without a reading, and to the API when no files are found', async () => {
+    const { src, streams, roundArgv } = streamingSource();
+    const s = new StatsSampler(src, targets, () => undefined, { intervalMs: 20 });
+    s.start();
+    for (let i = 0; i < 2; i++) {
+      await until(() => streams.length > i);
+      streams[i]!.end();
+    }
+    await until(() => roundArgv.length > 0);
+    await sleep(60);
+    expect(streams).toHaveLength(2);
+    s.stop();
+
+    const other = streamingSource();
+    const t = new StatsSampler(other.src, targets, () => undefined, { intervalMs: 20 });
+    t.start();
+    await settle();
+    other.streams[0]!.stdout.write('S 1 0 0 0 0 0 0 0\nN 2\nI ' + A + '\nE\n');
+    await settle();
+    expect(other.streams[0]!.killed).toBe(true);
+    expect(other.apiCalls).toHaveBeenCalled();
+    expect(t.path).toBe('api');
+    t.stop();
   });
 });
