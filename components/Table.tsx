@@ -43,37 +43,53 @@ export function Table({ columns, rows, selectedId, height, color = true }: Table
   const start = windowStart(selectedIndex, rows.length, height);
   const visible = rows.slice(start, start + height);
   const header = columns.map((c) => fitCell(c.header, c.width, c.align)).join(' ');
+  // The whole table is one Ink text node: plain rows are one string, and only rows with a style
+  // of their own (headings, the selection) are nested Text, which Ink folds into the same node.
+  // Ink lays out, measures and paints every node on every frame, and the live grid redraws
+  // every couple of seconds: a node per row was most of a frame's cost.
+  const parts: React.ReactNode[] = [];
+  let plain = '';
+  const flush = () => {
+    if (plain) parts.push(plain);
+    plain = '';
+  };
+  for (const row of visible) {
+    const selected = row.id === selectedId;
+    if (row.heading !== undefined) {
+      flush();
+      parts.push(
+        <Text key={row.id} bold color={color ? 'cyan' : undefined} inverse={selected}>
+          {fitCell(row.heading, tableWidth(columns))}
+        </Text>,
+        '\n',
+      );
+      continue;
+    }
+    // One string per row: cells are fitted and painted by tableLine (cached by content).
+    const text = tableLine(columns, row.cells, color && !selected);
+    if (selected) {
+      flush();
+      parts.push(
+        <Text key={row.id} inverse>
+          {text}
+        </Text>,
+        '\n',
+      );
+    } else plain += `${text}\n`;
+  }
+  flush();
+  // No newline after the last row.
+  const last = parts.at(-1);
+  if (last === '\n') parts.pop();
+  else if (typeof last === 'string') parts[parts.length - 1] = last.slice(0, -1);
   return (
     <Box flexDirection="column">
-      <Line text={header} bold />
-      {visible.map((row) => {
-        const selected = row.id === selectedId;
-        if (row.heading !== undefined) {
-          return <Line key={row.id} text={fitCell(row.heading, tableWidth(columns))} bold color={color ? 'cyan' : undefined} inverse={selected} />;
-        }
-        // One string per row: Ink measures every node on every frame, so cells are not nodes.
-        return <Line key={row.id} text={tableLine(columns, row.cells, color && !selected)} inverse={selected} />;
-      })}
+      <Text bold>{header}</Text>
+      {parts.length > 0 ? <Text>{parts}</Text> : null}
       {rows.length > height ? <Text dimColor>{`${start + 1}-${Math.min(rows.length, start + height)} of ${rows.length}`}</Text> : null}
     </Box>
   );
 }
-
-interface LineProps {
-  text: string;
-  bold?: boolean;
-  color?: string | undefined;
-  inverse?: boolean;
-}
-
-/** Memoised: on a live redraw only the rows whose text changed are rendered again. */
-const Line = React.memo(function Line({ text, bold, color, inverse }: LineProps) {
-  return (
-    <Text bold={bold} color={color} inverse={inverse} wrap="truncate-end">
-      {text}
-    </Text>
-  );
-});
 
 /** First visible row so that `selected` stays on screen, centred when possible. */
 export function windowStart(selected: number, total: number, height: number): number {
