@@ -27,8 +27,13 @@ type Exec = (argv: readonly string[], opts?: { timeoutMs?: number }) => Promise<
  * /info and /version through the Docker API, then one small command on the server for uptime,
  * load and the data root's disk use (the API knows none of these). If the command cannot run
  * (no shell access, a locked-down user) the header simply shows less.
+ *
+ * With `known` (facts read earlier on the same connection) only the command runs: the engine,
+ * its CPUs and memory do not change under a running daemon, and /info is one of dockerd's
+ * dearer calls (it counts images and asks the storage driver).
  */
-export async function readHostFacts(docker: Dockerode, exec: Exec): Promise<HostFacts> {
+export async function readHostFacts(docker: Dockerode, exec: Exec, known?: HostFacts): Promise<HostFacts> {
+  if (known) return { ...known, ...(await probeHost(exec, known.dockerRootDir)) };
   const askedAt = Date.now();
   const [infoRaw, versionRaw] = await Promise.all([docker.info(), docker.version()]);
   const info = DockerInfoSchema.parse(infoRaw);
@@ -48,13 +53,17 @@ export async function readHostFacts(docker: Dockerode, exec: Exec): Promise<Host
     load: null,
     disk: null,
   };
+  return { ...facts, ...(await probeHost(exec, root)) };
+}
+
+async function probeHost(exec: Exec, root: string): Promise<Pick<HostFacts, 'uptimeSec' | 'load' | 'disk'>> {
   try {
     const r = await exec(['sh', '-c', 'cat /proc/uptime /proc/loadavg; df -P -k -- "$1"', 'opsdeck-facts', root], { timeoutMs: 5000 });
-    Object.assign(facts, parseHostProbe(r.stdout));
+    return parseHostProbe(r.stdout);
   } catch {
     // The header shows what the API alone could tell.
+    return { uptimeSec: null, load: null, disk: null };
   }
-  return facts;
 }
 
 /** Parse `cat /proc/uptime /proc/loadavg; df -P -k DIR`. Pure, for tests. */

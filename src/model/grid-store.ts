@@ -126,7 +126,7 @@ export class GridStore extends Store<GridSnapshot> {
     this.#sampler.start();
     await this.#followEvents();
     if (!this.#running) return;
-    this.#hostTimer = setInterval(() => void this.#refreshHost(), HOST_FACTS_EVERY_MS);
+    this.#hostTimer = setInterval(() => void this.#refreshHost(this.#host ?? undefined), HOST_FACTS_EVERY_MS);
     this.#hostTimer.unref?.();
   }
 
@@ -198,9 +198,10 @@ export class GridStore extends Store<GridSnapshot> {
     }
   }
 
-  async #refreshHost(): Promise<void> {
+  /** With `known`, only uptime, load and disk are read again (see readHostFacts). */
+  async #refreshHost(known?: HostFacts): Promise<void> {
     try {
-      this.#host = await readHostFacts(this.#src.docker, (argv, o) => this.#src.exec(argv, o));
+      this.#host = await readHostFacts(this.#src.docker, (argv, o) => this.#src.exec(argv, o), known);
       this.#sampler.hostCpus = this.#host.cpus || undefined;
       this.#markDirty();
     } catch {
