@@ -103,8 +103,11 @@ export class GridStore extends Store<GridSnapshot> {
     this.#opts = { intervalMs: opts.intervalMs ?? 2000, publishEveryMs: opts.publishEveryMs ?? 250, now, projects: opts.projects };
     this.#detector = new RestartLoopDetector({ now: () => this.#serverNow() });
     this.#sampler = new StatsSampler(src, () => this.#sampleTargets(), (live) => {
+      const first = this.#live.size === 0;
       this.#live = live;
-      this.#markDirty();
+      // The first figures complete the grid: on screen now, not after the publish throttle.
+      if (first && this.getSnapshot().status === 'ready') this.#publishNow();
+      else this.#markDirty();
     }, { intervalMs: this.#opts.intervalMs });
   }
 
