@@ -203,10 +203,17 @@ export class StatsSampler {
     this.#streamFailures = 0;
     const targets = this.#targets();
     const next = new Map<string, ContainerLive>();
-    this.#applyCgroupReading(targets, this.#cgPrev, cur, next);
-    this.path = 'cgroup';
-    this.#live = next;
-    this.#onRound(next);
+    // Containers the stream read but whose files were not found go to the API, as in a round;
+    // ones it was not given wait for the replacement stream the next tick starts.
+    const missing = this.#applyCgroupReading(targets, this.#cgPrev, cur, next).filter((t) => st.ids.has(t.id));
+    const publish = () => {
+      if (this.#stream !== st) return;
+      this.path = missing.length > targets.length / 2 ? 'api' : 'cgroup';
+      this.#live = next;
+      this.#onRound(next);
+    };
+    if (missing.length === 0) return publish();
+    void this.#apiRound(missing, 0, next).then(publish);
   }
 
   #endStream(): void {

@@ -174,6 +174,26 @@ describe('stats sampler, streaming', () => {
     s.stop();
   });
 
+  it('samples through the API the containers it reads whose files are not found, as a round does', async () => {
+    const { src, streams, apiCalls } = streamingSource();
+    const published: ReadonlyMap<string, ContainerLive>[] = [];
+    const both = () => [
+      { id: A, memLimit: null },
+      { id: B, memLimit: null },
+    ];
+    const s = new StatsSampler(src, both, (live) => published.push(live), { intervalMs: 1000 });
+    s.start();
+    await settle();
+    expect(streams[0]!.argv.slice(5)).toEqual([A, B]);
+    // B's files are not there: only A's reading comes back.
+    streams[0]!.stdout.write(`${reading(1000, 0)}E\n`);
+    await until(() => published.length === 1);
+    expect(apiCalls).toHaveBeenCalledWith(B);
+    expect(apiCalls).not.toHaveBeenCalledWith(A);
+    expect(published[0]!.has(A)).toBe(true);
+    s.stop();
+  });
+
   it('replaces a stream that has gone silent', async () => {
     const { src, streams } = streamingSource();
     const s = new StatsSampler(src, targets, () => undefined, { intervalMs: 20 });
