@@ -178,11 +178,6 @@ export class LogFollower {
     const current = () => this.#running && s.generation === gen;
     this.#merger.setMode(i, 'history');
     try {
-      if (s.tty === null) {
-        const info = await this.#api.inspect(s.target.id);
-        if (!current()) return;
-        s.tty = info.tty;
-      }
       this.#setStatus(i, { state: 'history' });
       let req: { follow: boolean; since?: string; tail?: number };
       if (initial) {
@@ -246,6 +241,10 @@ export class LogFollower {
       this.#merger.push(i, toLogLine(raw, i, ts, this.#opts.recogniseLevels !== false), this.#now());
     };
     const assembler = new LineAssembler({ timestamps: true, onLine: take });
+    // Not known yet (tty null): read it as multiplexed. Logs are asked for with timestamps, so a
+    // TTY container's stream starts with a digit where a frame header starts with 0-3, and the
+    // demultiplexer hands everything from a bad header on to the raw path: no inspect needed
+    // before the first read (one round trip less for `opsdeck logs`).
     const demux = s.tty ? null : new FrameDemuxer((st, payload) => assembler.pushFrame(st, payload), (chunk) => assembler.pushRaw(chunk));
     return new Promise((resolve) => {
       let settled = false;
@@ -254,6 +253,7 @@ export class LogFollower {
         settled = true;
         stream.removeListener('data', onData);
         if (s.stream === stream) s.stream = null;
+        if (demux?.broken) s.tty = true;
         if (how === 'end') assembler.end();
         else assembler.discard();
         if (s.generation === gen) this.#flushMerge();

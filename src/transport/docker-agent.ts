@@ -86,6 +86,8 @@ export class DockerTunnel {
 
   /** The route decision, made once: up front by connect(), or by the first stream when connect() skipped it. */
   #decided: Promise<TunnelPath> | undefined;
+  /** The channel the probe opened, kept for the first stream asked for (one round trip less). */
+  #spare: Duplex | undefined;
 
   constructor(session: SshSession, socketPath: string, opts: TunnelOptions = {}) {
     this.session = session;
@@ -110,7 +112,8 @@ export class DockerTunnel {
     let streamLocalError: unknown;
     try {
       const ch = await this.session.openStreamLocal(this.socketPath);
-      ch.destroy();
+      this.#spare?.destroy();
+      this.#spare = ch;
       this.path = 'streamlocal';
       return this.path;
     } catch (err) {
@@ -137,6 +140,10 @@ export class DockerTunnel {
 
   async open(): Promise<Duplex> {
     await (this.#decided ?? this.probe());
+    const spare = this.#spare;
+    this.#spare = undefined;
+    if (spare && !spare.destroyed && this.path === 'streamlocal') return spare;
+    spare?.destroy();
     if (this.path === 'streamlocal') {
       return this.session.openStreamLocal(this.socketPath).catch((err: unknown) => {
         throw err instanceof ConnectionLostError ? err : socketError(this.session.target.label, this.socketPath, err, '');

@@ -202,7 +202,8 @@ describe('LogFollower', () => {
     const api = new FakeLogApi();
     const { f, states } = follow(api, ['gone'], null);
     await f.done;
-    expect(states[0]).toEqual(['error']);
+    // The logs request itself is what fails (no inspect is made before it).
+    expect(states[0]).toEqual(['history', 'error']);
     expect(f.statuses[0]!.detail).toMatch(/no such container/);
   });
 });
