@@ -13,7 +13,7 @@
  *  - opsdeck: connect (opsdeck's SSH transport) + `runBackup` (dump | gpg on the server, fsync,
  *    verify: decrypt | pg_restore --list + size and table sanity + sha256, manifest, atomic
  *    rename, retention) + close. This is what the TUI and `opsdeck backup run` do.
- *  - opsdeck CLI: `node opsdeck.mjs backup run` as a process, the single-file bundle an operator
+ *  - opsdeck CLI: `node opsdeck.mjs backup run` as a process, the bundle an operator
  *    installs (built here into a temporary file with scripts/bundle.mjs's options).
  *  - by hand: `ssh HOST bash -s` with a script doing dump | gpg to a partial file, sync,
  *    gpg -d | pg_restore --list, sha256sum, mv. No manifest, no retention, no progress.
@@ -118,7 +118,7 @@ one run, the order alternating each round. Wall time from start to finish of eac
 - **opsdeck (library)**: connect over opsdeck's SSH transport, run the generated script (pg_dump
   -Fc | gpg AES256 on the server, fsync, verify by decrypting into \`pg_restore --list\`, table and
   size sanity, sha256, manifest, atomic rename, retention), close. What the TUI does.
-- **opsdeck CLI (bundle)**: \`node opsdeck.mjs backup run\` as a process, the one-file bundle
+- **opsdeck CLI (bundle)**: \`node opsdeck.mjs backup run\` as a process, the bundle
   (Node's start included).
 - **by hand**: \`ssh HOST bash -s\` with the pipeline an operator would write: dump | gpg to a
   partial file, sync, gpg -d | pg_restore --list, sha256sum, mv. No manifest, no retention.
@@ -155,7 +155,7 @@ async function main(): Promise<void> {
   };
   new ProfileStore({ configPath: config }).add({ name: 'lab', ssh: { host: lab.sshd.hostAlias }, socket: lab.docker.socketPath, backup: settings }, { makeDefault: true });
   const results = { opsdeck: [] as number[], cli: [] as number[], hand: [] as number[], bytes: { opsdeck: 0, hand: 0 } };
-  // The CLI as installed: the one-file bundle, built beside our temporary files (not dist/, which others use).
+  // The CLI as installed: the bundle (entry and chunks), built beside our temporary files (not dist/, which others use).
   const bundle = path.join(cfgDir, 'opsdeck.mjs');
   const { bundleOptions } = (await import(pathToFileURL(path.resolve('scripts/bundle.mjs')).href)) as { bundleOptions: (entry: string, out: string) => Parameters<typeof build>[0] };
   await build(bundleOptions('bin/opsdeck.ts', bundle));

@@ -1,7 +1,7 @@
 /**
  * Build an entry point exactly as scripts/bundle.mjs builds dist/opsdeck.mjs, into a file of the
- * benchmark's own, so benchmarks measure opsdeck as it ships rather than under tsx with React's
- * development build.
+ * benchmark's own (its chunks in a directory beside it), so benchmarks measure opsdeck as it
+ * ships rather than under tsx with React's development build.
  */
 import { build } from 'esbuild';
 import { bundleOptions } from '../scripts/bundle.mjs';

@@ -6,7 +6,7 @@
  *
  *   npx tsx bench/logs-tail.ts [--runs 9] [--json FILE]
  *
- * opsdeck runs as it ships: the one-file bundle (built here into a temporary directory with the
+ * opsdeck runs as it ships: the bundle (built here into a temporary directory with the
  * same esbuild settings as scripts/bundle.mjs) under plain `node`. The docker CLI uses the
  * system ssh with the lab's key and known_hosts through a wrapper on PATH; the wrapper also
  * points the server-side `docker system dial-stdio` at the lab's socket (env DOCKER_HOST=…),

@@ -105,7 +105,7 @@ let app: ChildProcess | null = null;
 let peer: ChildProcess | null = null;
 try {
   const hostFlags = ['--host', lab.sshd.hostAlias, '--ssh-config', lab.sshd.sshConfigPath, '--socket', lab.docker.socketPath, '--config', '/nonexistent/opsdeck.json'];
-  // The app as it ships: one bundled file, React in production mode, plain node.
+  // The app as it ships: bundled (entry and chunks), React in production mode, plain node.
   const appBundle = path.join(dir, 'logs-tui-app.mjs');
   await bundleLike('bench/logs-tui-app.tsx', appBundle);
   const inner = `stty rows 40 cols 120; exec ${shellCommand(['node', ...(values['node-flag'] ?? []), appBundle, ...hostFlags, '--timestamps', '--pid-file', pidFile, '--stats-file', statsFile, '--watch-key', KEY, 'flood'])}`;

@@ -28,7 +28,7 @@ each side by side with the docker CLI in the same run, against the lab's contain
 loopback (the lab's sshd on 127.0.0.1:22022). The docker CLI runs as \`docker -H ssh://opsdeck-lab …\`
 with the lab's ssh wrapper first in PATH (it adds the lab's ssh_config) and finds the lab's socket
 through DOCKER_HOST in \`~deploy/.ssh/environment\`; opsdeck runs from a copy of \`dist/opsdeck.mjs\`
-in a temporary directory with plain \`node\` (no node_modules beside it, as on an operator's
+and its chunks in a temporary directory with plain \`node\` (no node_modules beside it, as on an operator's
 machine), with \`--socket\` for the lab's socket. Options: \`--only status,launch,live\`, \`--runs N\`
 (status rounds, default 9), \`--launches N\` (default 7), \`--reps N\` (live repetitions, default 3),
 \`--window S\` (default 60), \`--bundle FILE\` (measure another build; never written here),
