@@ -13,6 +13,7 @@ import { ConnectError } from '../../src/transport/connect-errors.js';
 import { refusingPrompter, type Prompter, type SecretQuestion, type UnknownHostKeyQuestion } from '../../src/transport/prompter.js';
 import { resolveTarget, type SshTarget } from '../../src/transport/target.js';
 import { startAgent, tmpDir, type Agent } from './transport-helpers.js';
+import { dockerLogApi } from '../../src/logs/log-source.js';
 
 let lab: LabInfo;
 let dir: string;
@@ -222,6 +223,14 @@ describe('local mode', () => {
     expect((await c.docker.ping()).toString()).toBe('OK');
     expect(await c.exec(['printf', '%s', "it's $HOME"])).toMatchObject({ code: 0, stdout: "it's $HOME" });
     expect((await c.exec(['/nonexistent/program'])).code).toBe(127);
+    // The log stream's own GET goes to the local socket too: two framed lines, then the end.
+    const body = await dockerLogApi(c).open('shop-api-1', { follow: false, tail: 2 }, new AbortController().signal);
+    const parts: Buffer[] = [];
+    for await (const chunk of body) parts.push(chunk as Buffer);
+    const raw = Buffer.concat(parts);
+    expect(raw[0]).toBe(1);
+    expect(raw.toString('latin1').match(/"level":"/g)).toHaveLength(2);
+    await expect(dockerLogApi(c).open('opsdeck-no-such-container', { follow: false }, new AbortController().signal)).rejects.toThrow(/^no such container: /);
     await c.close();
   });
 });
