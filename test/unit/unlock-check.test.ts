@@ -21,14 +21,14 @@ describe('shell assignments (dropbear.conf, initramfs.conf)', () => {
     const text = [
       '# DROPBEAR_OPTIONS="-p 22"',
       'DROPBEAR_OPTIONS="-I 60 -j -k -s -p 2222"',
-      "IP='10.0.0.5::10.0.0.1:255.255.255.0::eth0:off'",
+      "IP='192.0.2.5::192.0.2.1:255.255.255.0::eth0:off'",
       'export DEVICE=eth0 # trailing comment',
       'DROPBEAR_OPTIONS="-s -p \\"4748\\""',
       'X=$(evil)',
     ].join('\n');
     const list = parseAssignments(text);
     expect(list.map((a) => a.name)).toEqual(['DROPBEAR_OPTIONS', 'IP', 'DEVICE', 'DROPBEAR_OPTIONS', 'X']);
-    expect(list[1]!.value).toBe('10.0.0.5::10.0.0.1:255.255.255.0::eth0:off');
+    expect(list[1]!.value).toBe('192.0.2.5::192.0.2.1:255.255.255.0::eth0:off');
     expect(list[2]!.value).toBe('eth0');
     expect(lastAssignment(list, 'DROPBEAR_OPTIONS')).toMatchObject({ value: '-s -p "4748"', line: 5, dynamic: false });
     expect(lastAssignment(list, 'X')!.dynamic).toBe(true);
@@ -69,7 +69,7 @@ describe('authorized_keys', () => {
     `ssh-ed25519 ${OTHER_B64} backup key`,
     `restrict,command="echo \\"a,b\\"" ssh-ed25519 ${HOST_KEY_B64}`,
     'garbage line',
-    `from="10.0.0.0/8" ssh-ed25519 ${OTHER_B64}`,
+    `from="192.0.2.0/24" ssh-ed25519 ${OTHER_B64}`,
   ].join('\n');
 
   it('parses options with quoted values holding commas and quotes', () => {
@@ -88,7 +88,7 @@ describe('authorized_keys', () => {
     expect(missingRestrictions(b!)).toEqual(['no-port-forwarding', 'no-agent-forwarding', 'no-x11-forwarding']);
     expect(missingRestrictions(c!)).toEqual([]);
     expect(restrictLine(`ssh-ed25519 ${OTHER_B64} backup key`, b!)).toBe(`no-port-forwarding,no-agent-forwarding,no-X11-forwarding ssh-ed25519 ${OTHER_B64} backup key`);
-    expect(restrictLine(`from="10.0.0.0/8" ssh-ed25519 ${OTHER_B64}`, d!)).toBe(`no-port-forwarding,no-agent-forwarding,no-X11-forwarding,from="10.0.0.0/8" ssh-ed25519 ${OTHER_B64}`);
+    expect(restrictLine(`from="192.0.2.0/24" ssh-ed25519 ${OTHER_B64}`, d!)).toBe(`no-port-forwarding,no-agent-forwarding,no-X11-forwarding,from="192.0.2.0/24" ssh-ed25519 ${OTHER_B64}`);
   });
 
   it('a key whose blob does not match its type is a problem, not a key', () => {
@@ -105,9 +105,9 @@ describe('initramfs contents and network', () => {
   });
 
   it('reads ip= and IP= forms', () => {
-    expect(ipFromCmdline('BOOT_IMAGE=/vmlinuz ro ip=10.0.0.5::10.0.0.1:255.255.255.0:web-1:eth0:off quiet')).toBe('10.0.0.5::10.0.0.1:255.255.255.0:web-1:eth0:off');
+    expect(ipFromCmdline('BOOT_IMAGE=/vmlinuz ro ip=192.0.2.5::192.0.2.1:255.255.255.0:web-1:eth0:off quiet')).toBe('192.0.2.5::192.0.2.1:255.255.255.0:web-1:eth0:off');
     expect(ipFromCmdline('ro quiet -- ip=ignored')).toBeUndefined();
-    expect(describeSetting(parseIpSetting('10.0.0.5::10.0.0.1:255.255.255.0:web-1:eth0:off'))).toBe('static 10.0.0.5/255.255.255.0 via 10.0.0.1 on eth0');
+    expect(describeSetting(parseIpSetting('192.0.2.5::192.0.2.1:255.255.255.0:web-1:eth0:off'))).toBe('static 192.0.2.5/255.255.255.0 via 192.0.2.1 on eth0');
     expect(describeSetting(parseIpSetting(':::::eth0:dhcp'))).toBe('DHCP on eth0');
     expect(parseIpSetting('dhcp').kind).toBe('dhcp');
     expect(parseIpSetting('off').kind).toBe('off');
