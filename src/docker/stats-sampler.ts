@@ -138,7 +138,8 @@ export class StatsSampler {
       this.#endStream();
     }
     if (targets.length === 0) {
-      void this.round();
+      // Nothing running: clear the last figures once, then nothing to redraw at every tick.
+      if (this.#live.size > 0) void this.round();
       return;
     }
     this.#startStream(targets);

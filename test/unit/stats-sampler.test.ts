@@ -194,6 +194,17 @@ describe('stats sampler, streaming', () => {
     s.stop();
   });
 
+  it('with nothing running, starts no stream and publishes nothing at every tick', async () => {
+    const { src, streams } = streamingSource();
+    const published: ReadonlyMap<string, ContainerLive>[] = [];
+    const s = new StatsSampler(src, () => [], (live) => published.push(live), { intervalMs: 20 });
+    s.start();
+    await sleep(120);
+    expect(streams).toHaveLength(0);
+    expect(published).toHaveLength(0);
+    s.stop();
+  });
+
   it('replaces a stream that has gone silent', async () => {
     const { src, streams } = streamingSource();
     const s = new StatsSampler(src, targets, () => undefined, { intervalMs: 20 });
