@@ -53,8 +53,28 @@ afterAll(async () => {
   await conn?.close();
 });
 
+/**
+ * dockerd keeps only its last 256 events for a `since` replay, and on the lab the health checks'
+ * exec events alone fill that in well under a minute (less right after the backup tests, which
+ * create and remove containers). `opsdeck status` can only flag a restart loop whose exits are
+ * still in that memory, so the check waits until the Engine itself would replay four exits (one
+ * to spare for the moment between this check and the command).
+ */
+async function untilEngineRemembersExits(name: string, exits: number, timeoutMs: number): Promise<void> {
+  const docker = labDocker(info);
+  for (const end = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 1000))) {
+    const now = Math.floor(Date.now() / 1000);
+    const raw = (await docker.getEvents({ since: now - 300, until: now, filters: JSON.stringify({ container: [name], event: ['die'] }) } as never)) as unknown as NodeJS.ReadableStream;
+    let text = '';
+    for await (const chunk of raw) text += String(chunk);
+    if (text.split('\n').filter((l) => l.trim()).length >= exits) return;
+    if (Date.now() > end) throw new Error(`dockerd remembers fewer than ${exits} exits of ${name}`);
+  }
+}
+
 describe('opsdeck status over SSH', () => {
   it('agrees with the Docker Engine on state, health, restart counts and limits', async () => {
+    for (const c of labContainers('crash-loop', info)) await untilEngineRemembersExits(c.name, 4, 45_000);
     const r = await statusCli(['--json', '--ssh-config', info.sshd.sshConfigPath, '--host', info.sshd.hostAlias, '--socket', info.docker.socketPath]);
     expect(r.err).toBe('');
     const report = JSON.parse(r.out) as StatusReport;
