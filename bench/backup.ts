@@ -19,8 +19,6 @@
  *    gpg -d | pg_restore --list, sha256sum, mv. No manifest, no retention, no progress.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +33,7 @@ import { refusingPrompter } from '../src/transport/prompter.js';
 import { resolveTarget } from '../src/transport/target.js';
 import { shellCommand } from '../src/transport/shell-quote.js';
 import { updateReadme, withBlock } from './lib/readme.js';
+import { bundleLike } from './logs-bundle.js';
 
 const DB = 'bench';
 const MIN_BYTES = 200 * 1024 * 1024;
@@ -157,8 +156,7 @@ async function main(): Promise<void> {
   const results = { opsdeck: [] as number[], cli: [] as number[], hand: [] as number[], bytes: { opsdeck: 0, hand: 0 } };
   // The CLI as installed: the bundle (entry and chunks), built beside our temporary files (not dist/, which others use).
   const bundle = path.join(cfgDir, 'opsdeck.mjs');
-  const { bundleOptions } = (await import(pathToFileURL(path.resolve('scripts/bundle.mjs')).href)) as { bundleOptions: (entry: string, out: string) => Parameters<typeof build>[0] };
-  await build(bundleOptions('bin/opsdeck.ts', bundle));
+  await bundleLike('bin/opsdeck.ts', bundle);
 
   const viaLibrary = async () => {
     const t0 = performance.now();

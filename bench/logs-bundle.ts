@@ -3,9 +3,8 @@
  * benchmark's own (its chunks in a directory beside it), so benchmarks measure opsdeck as it
  * ships rather than under tsx with React's development build.
  */
-import { build } from 'esbuild';
-import { bundleOptions } from '../scripts/bundle.mjs';
+import { buildBundle } from '../scripts/bundle.mjs';
 
 export async function bundleLike(entry: string, outfile: string): Promise<void> {
-  await build(bundleOptions(entry, outfile));
+  await buildBundle(entry, outfile);
 }

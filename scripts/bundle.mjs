@@ -2,9 +2,9 @@
 // server and runs with plain `node`, no node_modules beside it. Split so that each command parses
 // only the code it runs (`opsdeck logs` never compiles React, Ink or the backup wizard); Node 20
 // has no compile cache, and parsing one 2.8 MB file cost every command ~70 ms at start-up. The traps are listed in ../shared/LAB-NOTES.md. Benchmarks build
-// their own entry points with the same options (bundleOptions), so they measure what ships.
+// their own entry points the same way (buildBundle), so they measure what ships.
 import { build } from 'esbuild';
-import { chmodSync, cpSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +96,31 @@ export function bundleOptions(entry, outfile) {
   };
 }
 
+/**
+ * ssh2's native crypto addon (built by its install script where a compiler is present), from
+ * node_modules to where ssh2's bundled code looks for it: `./crypto/build/Release/` beside the
+ * chunk that holds it. Without it ssh2 falls back to Node's crypto API and creates a decipher
+ * object for every packet it reads: measured, that was a tenth of the live grid's CPU and ~40 ms
+ * of a 10,000-line `opsdeck logs`. The addon is built for this machine's platform and Node ABI,
+ * like the bundle's other choices; where it is missing ssh2 quietly uses the fallback.
+ */
+const SSH2_ADDON = join('crypto', 'build', 'Release', 'sshcrypto.node');
+
+function placeNativeAddons(outfile) {
+  const ssh2Protocol = join(dirname(createRequire(import.meta.url).resolve('ssh2')), 'protocol');
+  const from = join(ssh2Protocol, SSH2_ADDON);
+  if (!existsSync(from)) return;
+  const to = join(dirname(outfile), CHUNK_DIR, SSH2_ADDON);
+  mkdirSync(dirname(to), { recursive: true });
+  cpSync(from, to);
+}
+
+/** Build `entry` into `outfile` + its chunks, with the native addons the chunks load. */
+export async function buildBundle(entry, outfile) {
+  await build(bundleOptions(entry, outfile));
+  placeNativeAddons(outfile);
+}
+
 /** Copy a bundle built at `outfile` (and its chunks) to `dest` (a file path). */
 export function copyBundle(outfile, dest) {
   cpSync(outfile, dest);
@@ -105,7 +130,7 @@ export function copyBundle(outfile, dest) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   // Chunk names carry content hashes: clear the last build's so stale ones do not pile up.
   rmSync(join('dist', CHUNK_DIR), { recursive: true, force: true });
-  await build(bundleOptions('bin/opsdeck.ts', 'dist/opsdeck.mjs'));
+  await buildBundle('bin/opsdeck.ts', 'dist/opsdeck.mjs');
   chmodSync('dist/opsdeck.mjs', 0o755);
   console.log('dist/opsdeck.mjs');
 }

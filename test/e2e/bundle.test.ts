@@ -1,9 +1,10 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHUNK_DIR, copyBundle } from '../../scripts/bundle.mjs';
+import { requireLab } from '../lab/api.js';
 
 // The bundle is what an operator copies to a server (the entry file and its chunks): it must run
 // with no node_modules anywhere near it, so it is copied to an empty directory outside the
@@ -60,4 +61,26 @@ describe('the bundle', () => {
     child.stdin.write('q');
     expect(await exited).toBe(0);
   }, 30_000);
+
+  it("loads ssh2's native crypto addon from beside its chunks when it talks SSH", async () => {
+    // Without the addon ssh2 still works (pure JS through Node's crypto API, one decipher object
+    // per packet), so only the addon's loading tells the two apart: a preload records every
+    // native module the process opens while the bundle runs `status` against the lab over SSH.
+    const lab = await requireLab();
+    const record = join(dir, 'dlopen.txt');
+    const preload = join(dir, 'record-dlopen.mjs');
+    writeFileSync(
+      preload,
+      `import fs from 'node:fs';\nconst open = process.dlopen;\nprocess.dlopen = (m, file, ...rest) => { fs.appendFileSync(${JSON.stringify(record)}, file + '\\n'); return open(m, file, ...rest); };\n`,
+    );
+    const r = spawnSync(
+      process.execPath,
+      ['--import', preload, join(dir, 'opsdeck.mjs'), 'status', '--json', '--host', lab.sshd.hostAlias, '--ssh-config', lab.sshd.sshConfigPath, '--socket', lab.docker.socketPath],
+      { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: dir } },
+    );
+    expect(r.stderr).not.toMatch(/error/i);
+    expect([0, 1]).toContain(r.status);
+    const opened = readFileSync(record, 'utf8').trim().split('\n');
+    expect(opened).toContain(join(dir, CHUNK_DIR, 'crypto', 'build', 'Release', 'sshcrypto.node'));
+  }, 60_000);
 });

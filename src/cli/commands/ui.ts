@@ -5,6 +5,7 @@ import { EXIT, UserError } from '../errors.js';
 import { resolveTarget } from '../../transport/target.js';
 import { colorEnabled } from '../../render/health.js';
 import { sanitise } from '../../render/sanitise.js';
+import { optimiseLessEagerly } from '../v8-tiering.js';
 
 export const uiCommand: CommandSpec = {
   name: 'ui',
@@ -25,6 +26,7 @@ export const uiCommand: CommandSpec = {
       });
     }
     const target = await resolveTarget(flags, ctx.env);
+    optimiseLessEagerly();
     // Loaded only here, so the non-interactive commands do not pay for React and Ink at start-up.
     // The session first: the SSH handshake runs while Ink and the screens are being loaded.
     const { SessionStore } = await import('../../model/session-store.js');
