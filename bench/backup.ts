@@ -34,6 +34,7 @@ import { resolveTarget } from '../src/transport/target.js';
 import { shellCommand } from '../src/transport/shell-quote.js';
 import { updateReadme, withBlock } from './lib/readme.js';
 import { bundleLike } from './logs-bundle.js';
+import { shippedNodeFlags } from './lib/bundle-files.js';
 
 const DB = 'bench';
 const MIN_BYTES = 200 * 1024 * 1024;
@@ -173,7 +174,7 @@ async function main(): Promise<void> {
     return performance.now() - t0;
   };
   const viaCli = async () => {
-    const r = await run([process.execPath, bundle, 'backup', 'run', '--host', 'lab', '--config', config, '--ssh-config', lab.sshd.sshConfigPath]);
+    const r = await run([process.execPath, ...shippedNodeFlags(), bundle, 'backup', 'run', '--host', 'lab', '--config', config, '--ssh-config', lab.sshd.sshConfigPath]);
     if (r.code !== 0) throw new Error(`opsdeck backup run failed: ${r.stderr}`);
     return r.ms;
   };

@@ -7,7 +7,7 @@
  *   npx tsx bench/logs-tail.ts [--runs 9] [--json FILE]
  *
  * opsdeck runs as it ships: the bundle (built here into a temporary directory with the
- * same esbuild settings as scripts/bundle.mjs) under plain `node`. The docker CLI uses the
+ * same esbuild settings as scripts/bundle.mjs) under `node` with the Node options of its hashbang. The docker CLI uses the
  * system ssh with the lab's key and known_hosts through a wrapper on PATH; the wrapper also
  * points the server-side `docker system dial-stdio` at the lab's socket (env DOCKER_HOST=…),
  * because ~deploy/.ssh/environment is shared by every lab on this machine.
@@ -19,6 +19,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { labDocker, requireLab } from '../test/lab/api.js';
 import { bundleLike } from './logs-bundle.js';
+import { shippedNodeFlags } from './lib/bundle-files.js';
 import { startFlood } from './logs-flood.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '9' }, json: { type: 'string' } } });
@@ -107,7 +108,7 @@ try {
     await new Promise((r) => setTimeout(r, 100));
   }
   const env = { ...process.env, HOME: '/nonexistent', PATH: `${bin}:${process.env.PATH ?? ''}` };
-  const ours = ['node', [bundle, 'logs', 'flood', '--tail', String(TAIL), '--host', lab.sshd.hostAlias, '--ssh-config', lab.sshd.sshConfigPath, '--socket', lab.docker.socketPath, '--config', '/nonexistent/opsdeck.json']] as const;
+  const ours = ['node', [...shippedNodeFlags(), bundle, 'logs', 'flood', '--tail', String(TAIL), '--host', lab.sshd.hostAlias, '--ssh-config', lab.sshd.sshConfigPath, '--socket', lab.docker.socketPath, '--config', '/nonexistent/opsdeck.json']] as const;
   const theirs = ['docker', ['-H', `ssh://${lab.sshd.user}@${lab.sshd.host}:${lab.sshd.port}`, 'logs', '--tail', String(TAIL), flood.name]] as const;
   // One untimed run each (page cache, sshd's first fork).
   await timed(ours[0], [...ours[1]], env);
@@ -132,11 +133,11 @@ try {
   const min = (rs: Run[]) => Math.min(...rs.map((r) => r.ms));
   const ratio = median(a) / median(b);
   // Node's own start (no SSH at all), to say where opsdeck's time goes.
-  const start = await timed('node', [bundle, '--version'], env);
+  const start = await timed('node', [...shippedNodeFlags(), bundle, '--version'], env);
   const result = {
     tail: TAIL,
     runs: RUNS,
-    opsdeck: { medianMs: Math.round(median(a)), minMs: Math.round(min(a)), bytes: a[0]!.bytes, how: `node ${path.basename(bundle)} logs flood --tail ${TAIL} --host opsdeck-lab` },
+    opsdeck: { medianMs: Math.round(median(a)), minMs: Math.round(min(a)), bytes: a[0]!.bytes, how: `node ${[...shippedNodeFlags(), path.basename(bundle)].join(' ')} logs flood --tail ${TAIL} --host opsdeck-lab` },
     docker: { medianMs: Math.round(median(b)), minMs: Math.round(min(b)), bytes: b[0]!.bytes, how: `docker -H ssh://deploy@127.0.0.1:22022 logs --tail ${TAIL} ${flood.name}` },
     ratio: Math.round(ratio * 100) / 100,
     budget: { maxRatio: 1.2, met: ratio <= 1.2 },

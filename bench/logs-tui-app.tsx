@@ -16,6 +16,7 @@ import { connect } from '../src/transport/connection.js';
 import { refusingPrompter } from '../src/transport/prompter.js';
 import { resolveTarget } from '../src/transport/target.js';
 import { Logs } from '../screens/Logs.js';
+import { optimiseLessEagerly } from '../src/cli/v8-tiering.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -37,6 +38,8 @@ const target = await resolveTarget(
   { host: values.host, 'ssh-config': values['ssh-config'], socket: values.socket, config: values.config ?? '/nonexistent/opsdeck.json' },
   process.env,
 );
+// As the TUI's ui command does before it draws anything.
+optimiseLessEagerly();
 const conn = await connect(target, refusingPrompter);
 const feature = createLogsFeature(conn, { words: positionals, ...(values.buffer ? { buffer: Number(values.buffer) } : {}) });
 

@@ -26,6 +26,7 @@ import { parseArgs } from 'node:util';
 import { labDocker, requireLab } from '../test/lab/api.js';
 import { shellCommand } from '../src/transport/shell-quote.js';
 import { bundleLike } from './logs-bundle.js';
+import { shippedNodeFlags } from './lib/bundle-files.js';
 import { startFlood } from './logs-flood.js';
 
 const { values } = parseArgs({
@@ -108,7 +109,7 @@ try {
   // The app as it ships: bundled (entry and chunks), React in production mode, plain node.
   const appBundle = path.join(dir, 'logs-tui-app.mjs');
   await bundleLike('bench/logs-tui-app.tsx', appBundle);
-  const inner = `stty rows 40 cols 120; exec ${shellCommand(['node', ...(values['node-flag'] ?? []), appBundle, ...hostFlags, '--timestamps', '--pid-file', pidFile, '--stats-file', statsFile, '--watch-key', KEY, 'flood'])}`;
+  const inner = `stty rows 40 cols 120; exec ${shellCommand(['node', ...shippedNodeFlags(), ...(values['node-flag'] ?? []), appBundle, ...hostFlags, '--timestamps', '--pid-file', pidFile, '--stats-file', statsFile, '--watch-key', KEY, 'flood'])}`;
   app = spawn('script', ['-qfec', inner, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, HOME: '/nonexistent', TERM: 'xterm-256color', FORCE_COLOR: '1' } });
 
   const frames: Frame[] = [];

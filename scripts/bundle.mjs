@@ -121,6 +121,17 @@ export async function buildBundle(entry, outfile) {
   placeNativeAddons(outfile);
 }
 
+/**
+ * The Node options opsdeck ships with: its entry's hashbang (`#!/usr/bin/env -S node FLAGS`),
+ * which tsc and esbuild both keep. Benchmarks that start a bundle with `node` pass the same.
+ */
+export function shippedNodeFlags() {
+  const first = readFileSync(new URL('../bin/opsdeck.ts', import.meta.url), 'utf8').split('\n', 1)[0];
+  const m = /^#!\/usr\/bin\/env (?:-S )?node((?: --[a-z0-9-]+(?:=\S+)?)*)$/.exec(first);
+  if (!m) throw new Error(`bin/opsdeck.ts: unexpected hashbang ${first}`);
+  return m[1].split(' ').filter(Boolean);
+}
+
 /** Copy a bundle built at `outfile` (and its chunks) to `dest` (a file path). */
 export function copyBundle(outfile, dest) {
   cpSync(outfile, dest);

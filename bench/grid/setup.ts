@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { LabInfo } from '../../test/lab/api.js';
-import { bundleFiles, copyBundle } from '../lib/bundle-files.js';
+import { bundleFiles, copyBundle, shippedNodeFlags } from '../lib/bundle-files.js';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 
@@ -18,6 +18,8 @@ export interface Opsdeck {
   sha256: string;
   builtAt: Date;
   dir: string;
+  /** How the copy starts, as `./opsdeck.mjs` does: node with the Node options of its hashbang. */
+  start: string[];
   /** argv of `opsdeck ARGS…` against the lab over SSH. */
   argv(...args: string[]): string[];
   /** The same flags as the README shows them. */
@@ -32,14 +34,16 @@ export function stageOpsdeck(lab: LabInfo, source: string = path.join(REPO, 'dis
   copyBundle(source, bundle);
   const hash = createHash('sha256');
   for (const f of bundleFiles(bundle)) hash.update(fs.readFileSync(f));
+  const start = [process.execPath, ...shippedNodeFlags(), bundle];
   const flags = ['--host', lab.sshd.hostAlias, '--ssh-config', lab.sshd.sshConfigPath, '--socket', lab.docker.socketPath, '--config', path.join(dir, 'config.json')];
   return {
     bundle,
     sha256: hash.digest('hex'),
     builtAt: fs.statSync(source).mtime,
     dir,
-    argv: (...args) => [process.execPath, bundle, ...args, ...flags],
-    shown: (...args) => ['node', 'opsdeck.mjs', ...args, '--host', lab.sshd.hostAlias, '--ssh-config', lab.sshd.sshConfigPath, '--socket', lab.docker.socketPath].join(' '),
+    start,
+    argv: (...args) => [...start, ...args, ...flags],
+    shown: (...args) => ['node', ...shippedNodeFlags(), 'opsdeck.mjs', ...args, '--host', lab.sshd.hostAlias, '--ssh-config', lab.sshd.sshConfigPath, '--socket', lab.docker.socketPath].join(' '),
     cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }

@@ -77,7 +77,7 @@ export async function benchStatus(lab: LabInfo, ops: Opsdeck, runs: number, log:
     return { ps, st, withFigures: figuresIn(st.stdout, lab) };
   };
   const runFloor = async () => {
-    const r = await timed([process.execPath, ops.bundle, '--version'], env);
+    const r = await timed([...ops.start, '--version'], env);
     if (r.code !== 0) throw new Error(`opsdeck --version exited ${r.code}`);
     return r;
   };

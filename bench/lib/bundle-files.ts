@@ -6,10 +6,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CHUNK_DIR } from '../../scripts/bundle.mjs';
 
-export { copyBundle } from '../../scripts/bundle.mjs';
+export { copyBundle, shippedNodeFlags } from '../../scripts/bundle.mjs';
 
-/** The entry file first, then its chunks in name order. */
+/** The entry file first, then every file under its chunk directory (native addons too), in path order. */
 export function bundleFiles(entry: string): string[] {
   const dir = path.join(path.dirname(entry), CHUNK_DIR);
-  return [entry, ...fs.readdirSync(dir).sort().map((f) => path.join(dir, f))];
+  const files = fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
+  return [entry, ...files.map((d) => path.join(d.parentPath ?? d.path, d.name)).sort()];
 }
