@@ -3,7 +3,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHUNK_DIR, copyBundle } from '../../scripts/bundle.mjs';
+import { CHUNK_DIR, copyBundle, shippedNodeFlags } from '../../scripts/bundle.mjs';
 import { requireLab } from '../lab/api.js';
 
 // The bundle is what an operator copies to a server (the entry file and its chunks): it must run
@@ -30,6 +30,16 @@ describe('the bundle', () => {
     const v = run('--version');
     expect(v.status).toBe(0);
     expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('runs as ./opsdeck.mjs through its hashbang, which carries the Node options it ships with', () => {
+    const first = readFileSync(join(dir, 'opsdeck.mjs'), 'utf8').split('\n', 1)[0];
+    expect(first).toBe(`#!/usr/bin/env -S node ${shippedNodeFlags().join(' ')}`);
+    expect(shippedNodeFlags()).toContain('--no-memory-reducer');
+    const r = spawnSync(join(dir, 'opsdeck.mjs'), ['--version'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: dir } });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
   it('answers a bad command with one line, a hint and exit 2', () => {
