@@ -100,9 +100,9 @@ export function bundleOptions(entry, outfile) {
  * ssh2's native crypto addon (built by its install script where a compiler is present), from
  * node_modules to where ssh2's bundled code looks for it: `./crypto/build/Release/` beside the
  * chunk that holds it. Without it ssh2 falls back to Node's crypto API and creates a decipher
- * object for every packet it reads: measured, that was a tenth of the live grid's CPU and ~40 ms
- * of a 10,000-line `opsdeck logs`. The addon is built for this machine's platform and Node ABI,
- * like the bundle's other choices; where it is missing ssh2 quietly uses the fallback.
+ * object for every packet it reads, the largest single item of reading SSH data in profiles of
+ * both the live grid and `opsdeck logs` (~2,000 packets for 10,000 lines). The addon is built
+ * for this machine's platform and Node ABI; where it is missing ssh2 quietly uses the fallback.
  */
 const SSH2_ADDON = join('crypto', 'build', 'Release', 'sshcrypto.node');
 
