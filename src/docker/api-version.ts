@@ -12,13 +12,19 @@ export const ONE_SHOT_STATS_API = '1.41';
  * second per container (measured on the lab). Returns the version in use.
  */
 export async function negotiateApiVersion(docker: Dockerode): Promise<string> {
+  const pinned = pinnedApiVersion(docker);
+  if (pinned) return pinned;
   const modem = docker.modem as { version?: string };
-  if (modem.version) return modem.version.replace(/^v/, '');
   const v = DockerVersionSchema.parse(await docker.version());
   const server = v.ApiVersion ?? '1.24';
   const chosen = compareApi(server, OUR_API) < 0 ? server : OUR_API;
   modem.version = `v${chosen}`;
   return chosen;
+}
+
+/** The version negotiateApiVersion pinned on this client ("1.43"), or undefined before that. */
+export function pinnedApiVersion(docker: Dockerode): string | undefined {
+  return (docker.modem as { version?: string }).version?.replace(/^v/, '') || undefined;
 }
 
 export function compareApi(a: string, b: string): number {

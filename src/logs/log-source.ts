@@ -4,6 +4,7 @@
  * unit tests.
  */
 import type { Readable } from 'node:stream';
+import { pinnedApiVersion } from '../docker/api-version.js';
 import { rawGet } from '../docker/raw-get.js';
 import type { ServerConnection } from '../transport/connection.js';
 
@@ -40,8 +41,8 @@ export function dockerLogApi(conn: LogConnection): LogApi {
       if (req.since !== undefined) query.set('since', req.since);
       if (req.tail !== undefined) query.set('tail', String(req.tail));
       // The API version dockerode was pinned to, if any (grid-store negotiates it), like its requests.
-      const version = (conn.docker.modem as { version?: string }).version;
-      const path = `${version ? `/${version}` : ''}/containers/${encodeURIComponent(id)}/logs?${query.toString()}`;
+      const version = pinnedApiVersion(conn.docker);
+      const path = `${version ? `/v${version}` : ''}/containers/${encodeURIComponent(id)}/logs?${query.toString()}`;
       if (signal.aborted) throw new Error('the request was aborted');
       const socket = await conn.openDockerSocket();
       return (await rawGet(socket, path, signal)).body;
