@@ -5,7 +5,7 @@
  * truth is the docker CLI on the lab's socket, which shares no code with opsdeck.
  */
 import { runCli } from '../support/run-cli.js';
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labDocker, requireLab, startSshd, stopSshd, type LabInfo } from '../lab/api.js';
 import { LogFollower } from '../../src/logs/log-follower.js';
@@ -46,12 +46,17 @@ interface TruthLine {
 }
 
 /** `docker logs -t --since TS CONTAINER` on the lab's own socket: the independent ground truth. */
+/** Docker's own lines, stdout and stderr (the CLI splits them; every line carries its timestamp). */
 function dockerLogs(container: string, since: string): TruthLine[] {
-  const out = execFileSync('docker', ['-H', lab.docker.host, 'logs', '--timestamps', '--since', since, container], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  return out
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => ({ ts: l.slice(0, 30), text: l.slice(31) }));
+  const r = spawnSync('docker', ['-H', lab.docker.host, 'logs', '--timestamps', '--since', since, container], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`docker logs ${container}: ${r.stderr}`);
+  const lines = (text: string) =>
+    text
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => ({ ts: l.slice(0, 30), text: l.slice(31) }));
+  // Stable: lines of one stream sharing a timestamp keep their order.
+  return [...lines(r.stdout), ...lines(r.stderr)].sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
 }
 
 /** Our lines for one source must be exactly Docker's over the same span: nothing lost, nothing twice. */
@@ -93,6 +98,10 @@ describe('following over SSH', () => {
 
 describe('merging replicas', () => {
   it('prints two replicas merged in timestamp order, each line exactly once (opsdeck logs api --json)', async () => {
+    // Right after `lab up` a replica may not have written 40 lines yet: wait (bounded) until
+    // Docker itself holds them, so the count below tests opsdeck and not the lab's age.
+    const deadline = Date.now() + 30_000;
+    while (['shop-api-1', 'shop-api-2'].some((c) => dockerLogs(c, '0').length < 40) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 500));
     const r = await runLogsCli(['logs', 'api', '--tail', '40', '--json', ...hostFlags()]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
@@ -143,6 +152,9 @@ describe('hostile output', () => {
     const control = startTerminal(['docker', '-H', lab.docker.host, 'logs', '--since', '75s', 'hostile-tty']);
     try {
       await waitFor('control run to finish', () => control.dead(), 30_000);
+      // tmux marks the pane dead when the program exits, which can be before it has parsed the
+      // last of the output (a 200 KB line among it): give it a moment to reach the title.
+      await waitFor('control title', () => control.title() === 'you have been pwned', 5_000).catch(() => undefined);
       expect(control.title()).toBe('you have been pwned');
       expect(control.buffers()).toMatch(/curl -s https:\/\/attacker/);
     } finally {
