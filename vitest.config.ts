@@ -10,7 +10,9 @@ export default defineConfig({
   // both share one copy of Ink.
   plugins: [inkPatchesVite],
   test: {
-    server: { deps: { inline: ['ink', 'ink-testing-library'] } },
+    // is-in-ci too: Ink decides at load whether it is in CI (and then draws nothing until it
+    // exits); the painter's test, which needs Ink's real terminal output, loads it with CI=0.
+    server: { deps: { inline: ['ink', 'ink-testing-library', 'is-in-ci'] } },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.{ts,tsx}'] } },
       { extends: true, test: { name: 'tui', include: ['test/tui/**/*.test.{ts,tsx}'] } },

@@ -8,12 +8,13 @@ import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { TextInput } from '../components/TextInput.js';
 import { confirmKeys } from '../components/confirm-keys.js';
 import { findBinding } from '../components/key-bindings.js';
-import { useStore, type ExternalStore } from '../components/use-store.js';
+import { useStore, useStoreUnless, type ExternalStore } from '../components/use-store.js';
 import { useTerminalSize } from '../components/use-terminal-size.js';
 import type { ConnectionSnapshot } from '../src/model/connection-store.js';
 import { describeConnectionState } from '../src/model/connection-store.js';
 import type { PromptSnapshot } from '../src/model/prompt-store.js';
 import type { GridSnapshot } from '../src/model/grid-store.js';
+import type { DrawnGrid } from '../src/render/ink/grid-painter.js';
 import type { ServiceRow } from '../src/model/grouping.js';
 import { completeCommandLine, commandSuggestions, parseCommandLine, type CommandDef } from '../src/model/command-line.js';
 import type { ActionResult, ServiceAction } from '../src/docker/service-actions.js';
@@ -87,6 +88,15 @@ export interface AppProps {
   initialStatus?: { text: string; level: StatusLevel } | undefined;
   /** Re-read "now" for ages and uptimes; tests pass a fixed clock. */
   now?: () => number;
+  /** Redraws the grid's changed rows in place between renders (src/render/ink/grid-painter.ts); without it, every change is a render. */
+  painter?: GridPainting | undefined;
+}
+
+/** What the screens need of the grid's painter. */
+export interface GridPainting {
+  show(drawn: DrawnGrid | undefined): void;
+  /** True when the snapshot is on screen without a render. */
+  paint(snap: GridSnapshot): boolean;
 }
 
 type Screen = { name: 'dashboard' } | { name: 'detail'; key: string } | { name: 'help'; back: Screen };
@@ -103,7 +113,7 @@ export const COMMANDS: readonly CommandDef[] = [
   { name: 'quit', aliases: ['q', 'q!'], description: 'quit opsdeck' },
 ];
 
-export function App({ session, color, onQuit, onHandOver, initialStatus, now = Date.now }: AppProps) {
+export function App({ session, color, onQuit, onHandOver, initialStatus, now = Date.now, painter }: AppProps) {
   const { exit } = useApp();
   const { width, height } = useTerminalSize();
   const snap = useStore(session);
@@ -259,6 +269,7 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
           onHandOver={onHandOver}
           exit={exit}
           openLogs={openLogs}
+          painter={painter}
         />
       ) : null}
       {confirm ? (
@@ -321,11 +332,13 @@ interface ReadyProps {
   onHandOver: ((req: HandOver) => void) | undefined;
   exit: () => void;
   openLogs: (words: readonly string[]) => void;
+  painter: GridPainting | undefined;
 }
 
 /** The screens that need the grid: subscribing here starts the grid's streams, leaving stops them. */
 function Ready(p: ReadyProps) {
-  const grid = useStore(p.grid);
+  // A change the painter draws in place (figures in rows already on screen) renders nothing.
+  const grid = useStoreUnless(p.grid, p.screen.name === 'dashboard' ? p.painter?.paint : undefined);
   const now = p.now();
   const { session, setStatus } = p;
 
@@ -425,6 +438,7 @@ function Ready(p: ReadyProps) {
       onRefused={(text) => setStatus({ text, level: 'warn' })}
       view={p.gridView}
       onView={p.setGridView}
+      painter={p.painter}
     />
   );
 }

@@ -1,16 +1,14 @@
-import React, { useEffect, useMemo, useState } from 'react';
+import React, { useEffect, useLayoutEffect, useMemo, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
-import { Table, type TableColumn, type TableRow } from '../components/Table.js';
+import { Table } from '../components/Table.js';
 import { KeyHints } from '../components/KeyHints.js';
 import { TextInput } from '../components/TextInput.js';
 import { findBinding } from '../components/key-bindings.js';
 import type { GridSnapshot } from '../src/model/grid-store.js';
-import { compileFilter, gridLines, moveSelection, type GridFilter } from '../src/model/grid-view.js';
+import { gridLines, moveSelection, type GridFilter } from '../src/model/grid-view.js';
 import type { ServiceRow } from '../src/model/grouping.js';
-import { fitColumns } from '../src/render/columns.js';
-import { GRID_COLUMNS, serviceCells } from '../src/render/service-row.js';
-import { headerLine } from '../src/render/status-table.js';
-import { formatAgo } from '../src/render/duration.js';
+import { gridColumns, gridHeaderText, gridStatusText, gridTableRows } from '../src/render/grid-table.js';
+import type { DrawnGrid } from '../src/render/ink/grid-painter.js';
 import { visibleDashboardKeys, type DashboardAction } from './dashboard-keys.js';
 
 export type ServiceRequest = 'restart' | 'stop' | 'start' | 'recreate' | 'shell' | 'logs' | 'open';
@@ -33,6 +31,8 @@ export interface DashboardProps {
   /** Where the operator was (selection, filter) when the grid was last on screen. */
   view?: DashboardView | undefined;
   onView?: (view: DashboardView) => void;
+  /** Told what was drawn, so that figures can be redrawn in place between renders (src/render/ink/grid-painter.ts). */
+  painter?: { show(drawn: DrawnGrid | undefined): void } | undefined;
 }
 
 /** What the grid remembers across the help and details screens. */
@@ -96,22 +96,28 @@ export function Dashboard(p: DashboardProps) {
     { isActive: p.isActive && !editingFilter },
   );
 
-  const fitted = fitColumns(GRID_COLUMNS, p.width);
-  const spec = new Map(GRID_COLUMNS.map((c) => [c.id, c]));
-  const columns: TableColumn[] = fitted.map((c) => ({ key: c.id, header: spec.get(c.id as never)!.header, width: c.width, ...(spec.get(c.id as never)!.align ? { align: 'right' as const } : {}) }));
-  const memWidth = fitted.find((c) => c.id === 'mem')?.width ?? 0;
-  const rows: TableRow[] = lines.map((l) =>
-    l.kind === 'project'
-      ? { id: l.key, heading: `${l.name}${l.degraded ? '  ⚠' : ''}`, cells: {} }
-      : { id: l.key, cells: serviceCells(l.row, { color: p.color, now: p.now, memWidth }) },
-  );
-  const filterError = filter.text ? compileFilter(filter).error : undefined;
-  const header = headerLine(p.server, p.grid.host, p.grid.budget);
+  const { columns, memWidth } = gridColumns(p.width);
+  const rows = gridTableRows(lines, { color: p.color, now: p.now, memWidth });
+  const header = gridHeaderText(p.server, p.grid, p.now);
+  const status = gridStatusText(filter, p.grid);
+  const painted = p.isActive && !editingFilter && p.grid.status === 'ready' && !p.grid.stale && currentRow !== undefined;
+  const { painter } = p;
+  // After every render (and before Ink's next frame): what the rows were drawn from. The
+  // cleanup runs before Ink writes a frame from a newer render, so the painter never amends it.
+  useLayoutEffect(() => {
+    if (!painter) return;
+    painter.show(
+      painted
+        ? { server: p.server, filter, selectedKey, width: p.width, bodyHeight, color: p.color, columns, memWidth, header, status, rowIds: lines.map((l) => l.key).join('\n') }
+        : undefined,
+    );
+    return () => painter.show(undefined);
+  });
 
   return (
     <Box flexDirection="column">
       <Text dimColor={!p.grid.stale} color={p.grid.stale && p.color ? 'yellow' : undefined} wrap="truncate-end">
-        {p.grid.stale ? `STALE (last update ${formatAgo(p.grid.updatedAt, p.now)}) · ${header}` : header}
+        {header}
       </Text>
       {p.grid.status === 'loading' ? <Text dimColor>loading containers…</Text> : null}
       {p.grid.status === 'error' ? <Text color={p.color ? 'red' : undefined}>{`cannot read the containers: ${p.grid.error ?? ''}`}</Text> : null}
@@ -130,9 +136,7 @@ export function Dashboard(p: DashboardProps) {
         />
       ) : (
         <Text dimColor wrap="truncate-end">
-          {[filter.text ? `filter: /${filter.text}` : '', filter.faultedOnly ? 'faulted only' : '', filterError ?? '', p.grid.verdict.degraded ? `${p.grid.verdict.faults.length} faulted` : 'all services ok']
-            .filter(Boolean)
-            .join(' · ')}
+          {status}
         </Text>
       )}
       <KeyHints bindings={keys} width={p.width} />

@@ -1,8 +1,9 @@
-// Three modules under Ink are swapped for our own in everything that runs the screens (the
-// bundle, and the TUI tests through vitest): ink/build/output.js, whose per-character frame
-// assembly was most of the live grid's CPU; ink/build/measure-text.js, whose cache never forgets
-// a line; and string-width, which runs a grapheme segmenter and emoji regexes over every line
-// Ink measures (every row, every frame). Each keeps its module's interface and hands what it
+// Modules under Ink are swapped for our own in everything that runs the screens (the bundle,
+// and the TUI tests through vitest): ink/build/output.js, whose per-character frame assembly was
+// most of the live grid's CPU; ink/build/measure-text.js, whose cache never forgets a line;
+// string-width, which runs a grapheme segmenter and emoji regexes over every line Ink measures
+// (every row, every frame); and ink/build/log-update.js, wrapped so the live grid's figures can
+// be rewritten in place between React renders. Each keeps its module's interface and hands what it
 // does not handle to the original (src/render/ink/).
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -19,6 +20,7 @@ const replaced = {
   './output.js': join(root, 'src/render/ink/output.ts'),
   './measure-text.js': join(root, 'src/render/ink/measure-text.ts'),
   './sanitize-ansi.js': join(root, 'src/render/ink/sanitize-ansi.ts'),
+  './log-update.js': join(root, 'src/render/ink/log-update.ts'),
 };
 
 /** Where a module import should go instead, or undefined to resolve it as usual. */
@@ -37,7 +39,7 @@ const stringWidthExempt = new Set([stringWidthPatch, join(root, 'src/render/cell
 export const inkPatchesEsbuild = {
   name: 'ink-patches',
   setup(b) {
-    b.onResolve({ filter: /^(?:\.\/(?:output|measure-text|sanitize-ansi)\.js|ink-original\/.*|string-width-original)$/ }, (args) => {
+    b.onResolve({ filter: /^(?:\.\/(?:output|measure-text|sanitize-ansi|log-update)\.js|ink-original\/.*|string-width-original)$/ }, (args) => {
       const path = resolveInkPatch(args.path, args.resolveDir);
       return path ? { path } : undefined;
     });

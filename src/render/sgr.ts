@@ -6,6 +6,7 @@ export interface Paint {
   color?: string | undefined;
   bold?: boolean | undefined;
   dim?: boolean | undefined;
+  inverse?: boolean | undefined;
 }
 
 /**
@@ -15,6 +16,6 @@ export interface Paint {
  */
 export function paint(text: string, p: Paint, enabled: boolean): string {
   if (!enabled || text === '') return text;
-  const codes = [p.bold ? '1' : '', p.dim ? '2' : '', p.color ? FG[p.color as ColorName] ?? '' : ''].filter(Boolean);
+  const codes = [p.bold ? '1' : '', p.dim ? '2' : '', p.inverse ? '7' : '', p.color ? FG[p.color as ColorName] ?? '' : ''].filter(Boolean);
   return codes.length ? `\u001b[${codes.join(';')}m${text}\u001b[0m` : text;
 }

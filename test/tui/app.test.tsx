@@ -30,7 +30,7 @@ function setup(opts: { phase?: 'ready' | 'connecting'; readonly?: boolean; grid?
     recreateCommand: (row: ServiceRow) => `docker compose --project-directory /srv/shop -p shop up -d --no-deps --force-recreate ${row.service}`,
   };
   const handOvers: HandOver[] = [];
-  const app = mount(<App session={session} color={false} now={() => NOW} onHandOver={(h) => handOvers.push(h)} />);
+  const app = mount(<App session={session} color={false} now={() => NOW} onHandOver={(h) => handOvers.push(h)} />, { plain: true });
   return { app, connection, grid, store, session, acted, handOvers, retried: () => retried };
 }
 

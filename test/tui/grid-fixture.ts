@@ -6,9 +6,11 @@ import type { ContainerView } from '../../src/model/container.js';
 export { NOW };
 
 /** A grid snapshot built the way GridStore builds one, from the hand-written inspect fixtures. */
-export function gridSnapshot(extra: ContainerView[] = [], opts: { stale?: boolean } = {}): GridSnapshot {
+export function gridSnapshot(extra: ContainerView[] = [], opts: { stale?: boolean; cpuPercent?: number; memUsedMiB?: number } = {}): GridSnapshot {
   const containers = ['inspect-caddy-1.json', 'inspect-api-1.json', 'inspect-api-2.json', 'inspect-worker-1.json', 'inspect-db-1.json', 'inspect-redis-1.json', 'inspect-portainer.json'].map(view).concat(extra);
-  const live = new Map<string, ContainerLive>(containers.map((c) => [c.id, { cpuPercent: 12.5, memory: { used: 100 * MiB, limit: c.memLimit, percent: c.memLimit ? ((100 * MiB) / c.memLimit) * 100 : null } }]));
+  const cpuPercent = opts.cpuPercent ?? 12.5;
+  const used = (opts.memUsedMiB ?? 100) * MiB;
+  const live = new Map<string, ContainerLive>(containers.map((c) => [c.id, { cpuPercent, memory: { used, limit: c.memLimit, percent: c.memLimit ? (used / c.memLimit) * 100 : null } }]));
   const groups = groupContainers({ containers, live, now: NOW });
   return {
     status: 'ready',

@@ -6,12 +6,17 @@ import type { ReactElement } from 'react';
  * tests. ink 6 subscribes useInput after a macrotask and flushes a lone ESC on setImmediate, so
  * every step yields to the event loop before looking.
  */
-export function mount(element: ReactElement) {
+export function mount(element: ReactElement, opts: { plain?: boolean } = {}) {
   const r = render(element);
   const tick = () => new Promise((res) => setImmediate(res));
+  // Tables draw selection and headings in inverse and bold even without colours: `plain` reads
+  // the cells' text only.
+  const last = () => (opts.plain ? (r.lastFrame() ?? '').replace(/\u001b\[[0-9;]*m/g, '').replace(/ +$/gm, '') : (r.lastFrame() ?? ''));
   return {
     ...r,
-    frame: () => r.lastFrame() ?? '',
+    /** The last frame as written (or as text only, with `plain`). */
+    raw: () => r.lastFrame() ?? '',
+    frame: last,
     async ready() {
       await tick();
       await tick();
@@ -28,7 +33,7 @@ export function mount(element: ReactElement) {
     async waitFor(predicate: (frame: string) => boolean, timeoutMs = 2000): Promise<string> {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const f = r.lastFrame() ?? '';
+        const f = last();
         if (predicate(f)) return f;
         if (Date.now() > deadline) throw new Error(`frame never matched; last frame:\n${f}`);
         await new Promise((res) => setTimeout(res, 10));

@@ -52,6 +52,7 @@ function real(opts: { connected?: string; readonly?: boolean; isActive?: boolean
       onBack={() => calls.push('back')}
       onHelp={() => calls.push('help')}
     />,
+    { plain: true },
   );
   return { store, app, calls };
 }
@@ -260,7 +261,7 @@ describe('Hosts screen: test results', () => {
       test: (n) => calls.push(`test:${n}`),
       clearNotice: () => {},
     };
-    const app = mount(<Hosts hosts={store} actions={actions} width={100} height={40} color={false} onPick={() => {}} onBack={() => {}} onHelp={() => {}} />);
+    const app = mount(<Hosts hosts={store} actions={actions} width={100} height={40} color={false} onPick={() => {}} onBack={() => {}} onHelp={() => {}} />, { plain: true });
     return { app, calls, store };
   }
 

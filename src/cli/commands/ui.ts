@@ -36,24 +36,26 @@ export const uiCommand: CommandSpec = {
       return s;
     };
     let session = open(target, flags);
-    const [{ render }, React, { App }, { runInteractiveShell }] = await Promise.all([
+    const [{ render }, React, { App }, { runInteractiveShell }, { GridPainter }] = await Promise.all([
       import('ink'),
       // React is CommonJS: its module.exports is the default export both under Node and in the
       // bundle's chunks (where the namespace has nothing else).
       import('react').then((m) => m.default),
       import('../../../screens/App.js'),
       import('../../docker/interactive-shell.js'),
+      import('../../render/ink/grid-painter.js'),
     ]);
     type HandOver = import('../../../screens/App.js').HandOver;
     const stdout = ctx.stdout as NodeJS.WriteStream;
     const stdin = ctx.stdin as NodeJS.ReadStream;
     let status: { text: string; level: 'ok' | 'warn' | 'error' | 'info' } | undefined;
+    const painter = new GridPainter(stdout);
     // Ink owns the terminal until the App hands it over (a shell) or the operator quits; after a
     // shell the App is drawn again on the same session, streams and all.
     for (;;) {
       let handOver: HandOver | undefined;
       const instance = render(
-        React.createElement(App, { session, color: colorEnabled(ctx.env), onHandOver: (h: HandOver) => (handOver = h), initialStatus: status }),
+        React.createElement(App, { session, color: colorEnabled(ctx.env), onHandOver: (h: HandOver) => (handOver = h), initialStatus: status, painter }),
         { stdout, stdin, exitOnCtrlC: false },
       );
       await instance.waitUntilExit();

@@ -18,3 +18,17 @@ declare module 'string-width-original' {
 declare module 'ink-original/sanitize-ansi.js' {
   export default function sanitizeAnsi(text: string): string;
 }
+
+declare module 'ink-original/log-update.js' {
+  interface LogUpdate {
+    (str: string): boolean;
+    clear(): void;
+    done(): void;
+    sync(str: string): void;
+    setCursorPosition(position: { x: number; y: number } | undefined): void;
+    isCursorDirty(): boolean;
+    willRender(str: string): boolean;
+  }
+  const logUpdate: { create(stream: NodeJS.WriteStream, options?: { showCursor?: boolean; incremental?: boolean }): LogUpdate };
+  export default logUpdate;
+}
