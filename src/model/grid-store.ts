@@ -357,23 +357,42 @@ export class GridStore extends Store<GridSnapshot> {
     this.#dirty = false;
     this.#lastPublish = this.#opts.now();
     const prev = this.getSnapshot();
-    const containers = new Map(this.#views);
+    // Most publishes carry a stats reading and nothing else: what did not change is handed on
+    // as it was, rather than copied (each copy was garbage every two seconds, for hours).
+    const containers = sameEntries(prev.containers, this.#views) ? prev.containers : new Map(this.#views);
     const list = [...containers.values()];
     const now = this.#serverNow();
     const groups = groupContainers({ containers: list, live: this.#live, loops: this.#detector.snapshot(now), now });
+    const budget = containers === prev.containers && this.#host === prev.host ? prev.budget : this.#host && this.#host.memTotal > 0 ? gridMemoryBudget(list, this.#host.memTotal) : null;
     this.set({
       status: status ?? (prev.status === 'loading' ? 'loading' : prev.status),
       error: status === 'error' ? sanitise(err instanceof Error ? err.message : String(err)) : status === 'ready' ? undefined : prev.error,
       host: this.#host,
       groups,
       verdict: gridVerdict(groups),
-      budget: this.#host && this.#host.memTotal > 0 ? gridMemoryBudget(list, this.#host.memTotal) : null,
+      budget,
       containers,
-      exits: new Map([...this.#exits].map(([k, v]) => [k, [...v]])),
+      exits: sameExits(prev.exits, this.#exits) ? prev.exits : new Map([...this.#exits].map(([k, v]) => [k, [...v]])),
       stale: this.#stale,
       updatedAt: this.#opts.now(),
     });
   }
+}
+
+function sameEntries<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of b) if (a.get(k) !== v) return false;
+  return true;
+}
+
+/** Exit lists only grow at the end (and drop their oldest): same length and same last record is the same list. */
+function sameExits(a: ReadonlyMap<string, readonly ExitRecord[]>, b: ReadonlyMap<string, readonly ExitRecord[]>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of b) {
+    const w = a.get(k);
+    if (!w || w.length !== v.length || w.at(-1) !== v.at(-1)) return false;
+  }
+  return true;
 }
 
 function emptySnapshot(now: number): GridSnapshot {

@@ -28,6 +28,8 @@ interface Frame {
   plain: string[] | null;
   /** Ink's writer left the cursor on the line below the frame, at column 0. */
   cursorBelow: boolean;
+  /** Where the rows were found in it, and for which drawing: the rows stay put until Ink writes again. */
+  found?: { drawn: DrawnGrid; at: number };
 }
 
 /**
@@ -72,14 +74,15 @@ export class GridPainter {
     if (lines === null) return this.#refuse();
     const frame = this.#frame;
     if (!frame || !frame.cursorBelow || this.#stream.columns !== d.width) return this.#refuse();
-    const at = locateRows(frame, tableHeader(d.columns), lines, keyWidth(d));
+    const at = frame.found?.drawn === d ? frame.found.at : locateRows(frame, tableHeader(d.columns), lines, keyWidth(d));
     if (at < 0) return this.#refuse();
+    if (frame.found?.drawn !== d) frame.found = { drawn: d, at };
     const painted = lines.map(asFrameLine);
     const changes: { index: number; text: string }[] = [];
     painted.forEach((line, i) => {
       if (frame.lines[at + i] === line) return;
       frame.lines[at + i] = line;
-      frame.plain![at + i] = plainLine(line);
+      if (frame.plain) frame.plain[at + i] = plainLine(line);
       changes.push({ index: at + i, text: lines[i]! });
     });
     this.#painted = painted;
