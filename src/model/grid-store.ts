@@ -61,6 +61,13 @@ const MAX_EXITS_KEPT = 50;
 const RESTART_HISTORY_SEC = 5 * 60;
 const INSPECT_COALESCE_MS = 50;
 const REINSPECT_GAP_MS = 3000;
+/**
+ * For a container already flagged as restart-looping: its loop flag and the time since its last
+ * exit come from the events at every publish, and its state flips every few seconds whatever is
+ * shown; its count and details can wait this long. (The lab's crash loop, a die and a start every
+ * four seconds, was a third of the live grid's inspects, parses and redraws.)
+ */
+const LOOPING_REINSPECT_GAP_MS = 10_000;
 // Events that can change what inspect says about a container.
 const REINSPECT = new Set(['create', 'start', 'restart', 'die', 'stop', 'kill', 'pause', 'unpause', 'oom', 'rename', 'update', 'health_status']);
 /** What the grid asks the events stream for: what changes a row, and `destroy` removes one. */
@@ -289,9 +296,10 @@ export class GridStore extends Store<GridSnapshot> {
 
   /**
    * Coalesce bursts (die → start → health_status) into one inspect per container, and inspect a
-   * container at most every REINSPECT_GAP_MS: a crash-looping one sends a die and a start every
-   * second or two, and each inspect is a round trip, a parse and a redraw. Its restart-loop flag
-   * comes from the events themselves, so only the row's details wait, never more than the gap.
+   * container at most every REINSPECT_GAP_MS (LOOPING_REINSPECT_GAP_MS once it is flagged as
+   * looping): a crash-looping one sends a die and a start every second or two, and each inspect
+   * is a round trip, a parse and a redraw. Its restart-loop flag comes from the events
+   * themselves, so only the row's details wait, never more than the gap.
    */
   #scheduleInspect(delayMs: number): void {
     const at = this.#opts.now() + delayMs;
@@ -304,7 +312,8 @@ export class GridStore extends Store<GridSnapshot> {
       const due: string[] = [];
       let next = Number.POSITIVE_INFINITY;
       for (const id of this.#pendingInspect) {
-        const dueAt = (this.#inspectedAt.get(id) ?? Number.NEGATIVE_INFINITY) + REINSPECT_GAP_MS;
+        const looping = this.#detector.status(RestartLoopDetector.containerKey(id), this.#serverNow()).looping;
+        const dueAt = (this.#inspectedAt.get(id) ?? Number.NEGATIVE_INFINITY) + (looping ? LOOPING_REINSPECT_GAP_MS : REINSPECT_GAP_MS);
         if (dueAt <= now) due.push(id);
         else next = Math.min(next, dueAt);
       }
