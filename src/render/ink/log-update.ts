@@ -12,12 +12,15 @@ type CursorPosition = Parameters<Writer['setCursorPosition']>[0];
  */
 function create(stream: NodeJS.WriteStream, opts?: { showCursor?: boolean; incremental?: boolean }): Writer {
   const inner = original.create(stream, opts);
+  // Ink's incremental writer skips lines it believes unchanged: rows painted behind its back
+  // would stay. Nothing is reported from it, so nothing is ever painted over its frames.
+  const hookOf = () => (opts?.incremental ? undefined : frameHookOf(stream));
   // Mirrors the inner writer's rule: a cursor position counts for the next render only.
   let cursor: CursorPosition;
   let cursorDirty = false;
   let cursorShown = false;
   const render = ((str: string) => {
-    const hook = frameHookOf(stream);
+    const hook = hookOf();
     const out = hook ? hook.overlay(str) : str;
     const active = cursorDirty ? cursor : undefined;
     cursorDirty = false;
@@ -31,12 +34,12 @@ function create(stream: NodeJS.WriteStream, opts?: { showCursor?: boolean; incre
   render.clear = () => {
     inner.clear();
     cursorShown = false;
-    frameHookOf(stream)?.written('', { cursorShown });
+    hookOf()?.written('', { cursorShown });
   };
   render.done = () => {
     inner.done();
     cursorShown = false;
-    frameHookOf(stream)?.written('', { cursorShown });
+    hookOf()?.written('', { cursorShown });
   };
   // Ink wrote the frame itself (a frame as tall as the terminal) and tells the writer after.
   render.sync = (str: string) => {
@@ -44,7 +47,7 @@ function create(stream: NodeJS.WriteStream, opts?: { showCursor?: boolean; incre
     cursorDirty = false;
     inner.sync(str);
     cursorShown = active !== undefined;
-    frameHookOf(stream)?.written(str, { cursorShown });
+    hookOf()?.written(str, { cursorShown });
   };
   render.setCursorPosition = (position: CursorPosition) => {
     cursor = position;
