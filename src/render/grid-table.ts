@@ -6,9 +6,12 @@
 import type { GridSnapshot } from '../model/grid-store.js';
 import { compileFilter, type GridFilter, type GridLine } from '../model/grid-view.js';
 import { fitColumns } from './columns.js';
-import { formatAgo } from './duration.js';
+import { formatAgo, formatDuration } from './duration.js';
+import { formatBytes } from './bytes.js';
+import { formatPercent } from './percent.js';
+import type { HostFacts } from '../docker/host-facts.js';
+import type { MemoryBudget } from '../model/stats-math.js';
 import { GRID_COLUMNS, serviceCells } from './service-row.js';
-import { headerLine } from './status-table.js';
 import type { TableColumn, TableRow } from './table-body.js';
 
 const SPEC = new Map(GRID_COLUMNS.map((c) => [c.id as string, c]));
@@ -34,6 +37,22 @@ export function gridTableRows(lines: readonly GridLine[], o: { color: boolean; n
       ? { id: l.key, heading: `${l.name}${l.degraded ? '  ⚠' : ''}`, cells: {} }
       : { id: l.key, cells: serviceCells(l.row, { color: o.color, now: o.now, memWidth: o.memWidth }) },
   );
+}
+
+/** The server in one line: engine, uptime, load, memory limits against the host's, disk. */
+export function headerLine(server: string, host: HostFacts | null, budget: MemoryBudget | null): string {
+  if (!host) return server;
+  const parts = [server, `Engine ${host.engineVersion}`];
+  if (host.uptimeSec !== null) parts.push(`up ${formatDuration(host.uptimeSec * 1000)}`);
+  if (host.load) parts.push(`load ${host.load.map((n) => n.toFixed(2)).join(' ')}`);
+  if (budget) {
+    let mem = `mem limits ${formatBytes(budget.limitsTotal)} of ${formatBytes(budget.hostTotal)}`;
+    if (budget.unlimited > 0) mem += ` (+${budget.unlimited} unlimited)`;
+    if (budget.overcommitted) mem += ' OVERCOMMITTED';
+    parts.push(mem);
+  }
+  if (host.disk) parts.push(`disk ${formatPercent(host.disk.percent)} of ${formatBytes(host.disk.totalBytes)}`);
+  return parts.join(' · ');
 }
 
 /** The line above the table: the server, or how stale the figures are while disconnected. */

@@ -1,5 +1,6 @@
 import { render } from 'ink-testing-library';
 import type { ReactElement } from 'react';
+import { plainLine } from '../../src/render/line-patch.js';
 
 /**
  * Send input and wait for the frame to show what we expect, instead of sleeps sprinkled through
@@ -11,7 +12,7 @@ export function mount(element: ReactElement, opts: { plain?: boolean } = {}) {
   const tick = () => new Promise((res) => setImmediate(res));
   // Tables draw selection and headings in inverse and bold even without colours: `plain` reads
   // the cells' text only.
-  const last = () => (opts.plain ? (r.lastFrame() ?? '').replace(/\u001b\[[0-9;]*m/g, '').replace(/ +$/gm, '') : (r.lastFrame() ?? ''));
+  const last = () => (opts.plain ? (r.lastFrame() ?? '').split('\n').map(plainLine).join('\n') : (r.lastFrame() ?? ''));
   return {
     ...r,
     /** The last frame as written (or as text only, with `plain`). */
