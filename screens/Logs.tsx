@@ -9,6 +9,7 @@ import { useStore, type ExternalStore } from '../components/use-store.js';
 import { tagWidth as widestTag } from '../src/logs/log-format.js';
 import type { LogActions, LogSnapshot, SourceView } from '../src/logs/log-store.js';
 import { logsKeys } from './logs-keys.js';
+import { formatCount } from '../src/render/count.js';
 
 export interface LogsProps {
   /** createLogsFeature(conn, request).store */
@@ -121,7 +122,7 @@ export function Logs({ store, actions, width, height, color, initial, onBack, on
       if (!re) return actions.notify(error ?? 'bad search', 'error');
       const next = { ...viewRef.current, search: value };
       dispatch({ type: 'search', query: value });
-      actions.notify(`${countMatches(ctxRef.current.lines, re, next.structured).toLocaleString('en-US')} matching lines (n older, N newer)`, 'info');
+      actions.notify(`${formatCount(countMatches(ctxRef.current.lines, re, next.structured))} matching lines (n older, N newer)`, 'info');
       return jumpToMatch(-1, next);
     }
     if (prompt === 'filter') {
@@ -185,10 +186,10 @@ export function Logs({ store, actions, width, height, color, initial, onBack, on
 
 function Header({ snap, view, below, width, color }: { snap: LogSnapshot; view: LogViewState; below: number; width: number; color: boolean }) {
   const names = snap.sources.map((s) => sourceLabel(s)).join(' ');
-  const mode = view.follow ? '● following' : `‖ paused${below > 0 ? ` · ${below.toLocaleString('en-US')} newer below` : ''}`;
+  const mode = view.follow ? '● following' : `‖ paused${below > 0 ? ` · ${formatCount(below)} newer below` : ''}`;
   const parts = [
-    `${snap.lines.count.toLocaleString('en-US')}${snap.lines.count !== snap.buffered ? ` of ${snap.buffered.toLocaleString('en-US')}` : ''} lines`,
-    snap.evicted > 0 ? `buffer full, ${snap.received.toLocaleString('en-US')} received` : '',
+    `${formatCount(snap.lines.count)}${snap.lines.count !== snap.buffered ? ` of ${formatCount(snap.buffered)}` : ''} lines`,
+    snap.evicted > 0 ? `buffer full, ${formatCount(snap.received)} received` : '',
     snap.filter.text ? `filter: ${snap.filter.text}` : '',
     snap.minLevel ? `level ≥ ${snap.minLevel}` : '',
     view.search ? `/${view.search}` : '',

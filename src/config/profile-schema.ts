@@ -7,13 +7,9 @@
  */
 import { z } from 'zod';
 import { BackupSettingsSchema } from '../backup/settings-schema.js';
+import { HOST_RE, PROFILE_NAME_RE, USER_RE } from './profile-path.js';
 
-/** Profile names are used on the command line (--host NAME) and as record keys: keep them plain. */
-export const PROFILE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
-/** Host names, IPv4/IPv6 addresses and ssh_config aliases; no shell metacharacters (they reach ProxyCommand %h). */
-export const HOST_RE = /^[A-Za-z0-9_.:%-]{1,253}$/;
-/** POSIX-ish user names. */
-export const USER_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+export { HOST_RE, PROFILE_NAME_RE, USER_RE };
 
 const portNumber = z
   .number({ error: 'must be a whole number from 1 to 65535' })

@@ -8,27 +8,14 @@
  * bad file throws before conf could write anything.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Conf from 'conf';
 import type { z } from 'zod';
 import { UserError } from '../cli/errors.js';
+import { profileStorePath, type ProfileStoreOptions } from './profile-path.js';
 import { ProfileBodySchema, ProfileName, StoreSchema, profileFields, type Profile, type ProfileBody, type StoreData } from './profile-schema.js';
 
-export interface ProfileStoreOptions {
-  /** --config PATH */
-  configPath?: string;
-  env?: NodeJS.ProcessEnv;
-}
-
-/** Where the store lives: --config, else OPSDECK_CONFIG, else $XDG_CONFIG_HOME/opsdeck/config.json. */
-export function profileStorePath(opts: ProfileStoreOptions = {}): string {
-  const env = opts.env ?? process.env;
-  const explicit = opts.configPath ?? env.OPSDECK_CONFIG;
-  if (explicit) return path.resolve(explicit.startsWith('~/') ? path.join(env.HOME ?? os.homedir(), explicit.slice(2)) : explicit);
-  const base = env.XDG_CONFIG_HOME || path.join(env.HOME || os.homedir(), '.config');
-  return path.join(base, 'opsdeck', 'config.json');
-}
+export { profileStorePath, type ProfileStoreOptions };
 
 const FIX_HINT = 'Fix the file by hand (opsdeck never rewrites a file it cannot read), or point --config / OPSDECK_CONFIG elsewhere.';
 

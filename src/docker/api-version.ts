@@ -1,5 +1,4 @@
 import type Dockerode from 'dockerode';
-import { DockerVersionSchema } from './schemas.js';
 
 // The newest API this code is written against; a newer engine is spoken to at this level.
 const OUR_API = '1.45';
@@ -15,6 +14,8 @@ export async function negotiateApiVersion(docker: Dockerode): Promise<string> {
   const pinned = pinnedApiVersion(docker);
   if (pinned) return pinned;
   const modem = docker.modem as { version?: string };
+  // Loaded here, not at the top: the log stream reads pinnedApiVersion and has no use for zod.
+  const { DockerVersionSchema } = await import('./schemas.js');
   const v = DockerVersionSchema.parse(await docker.version());
   const server = v.ApiVersion ?? '1.24';
   const chosen = compareApi(server, OUR_API) < 0 ? server : OUR_API;

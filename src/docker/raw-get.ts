@@ -160,7 +160,7 @@ function errorMessage(status: number, text: string): string {
 }
 
 export interface FeedResult {
-  /** Body bytes found in this input, in order (views into it). */
+  /** Body bytes found in this input, in order (views into it; at most one). */
   parts: Buffer[];
   /** The body is complete. */
   done: boolean;
@@ -168,6 +168,7 @@ export interface FeedResult {
 }
 
 export interface BodyDecoder {
+  /** May rearrange `data` in place: pass buffers nobody else reads (a socket's reads are). */
   feed(data: Buffer): FeedResult;
   /** No body at all (Content-Length: 0). */
   readonly doneAtStart: boolean;
@@ -219,7 +220,14 @@ const enum Chunk {
   Done,
 }
 
-/** "hex-size[;ext]\r\n data \r\n" … "0\r\n" trailers "\r\n" (RFC 9112 §7.1), byte by byte across reads. */
+/**
+ * "hex-size[;ext]\r\n data \r\n" … "0\r\n" trailers "\r\n" (RFC 9112 §7.1), byte by byte across reads.
+ *
+ * dockerd flushes every log line as its own chunk, so a read holds hundreds of them. Their data
+ * is moved together to the front of the read's own buffer (it only ever moves left, over framing
+ * already consumed) and handed on as one view: no Buffer object per chunk, and no copy into a
+ * new one afterwards.
+ */
 export class ChunkedDecoder implements BodyDecoder {
   readonly doneAtStart = false;
   readonly untilClose = false;
@@ -231,14 +239,16 @@ export class ChunkedDecoder implements BodyDecoder {
   #trailerLine = 0;
 
   feed(data: Buffer): FeedResult {
-    const parts: Buffer[] = [];
+    let w = 0;
+    const result = (done: boolean, error?: string): FeedResult => ({ parts: w > 0 ? [data.subarray(0, w)] : [], done, ...(error ? { error } : {}) });
     let i = 0;
     const n = data.length;
     while (i < n) {
       switch (this.#state) {
         case Chunk.Data: {
           const take = Math.min(this.#left, n - i);
-          parts.push(data.subarray(i, i + take));
+          if (w !== i) data.copyWithin(w, i, i + take);
+          w += take;
           i += take;
           this.#left -= take;
           if (this.#left === 0) this.#state = Chunk.DataCr;
@@ -248,11 +258,11 @@ export class ChunkedDecoder implements BodyDecoder {
           const c = data[i++]!;
           const v = hexValue(c);
           if (v >= 0) {
-            if (++this.#digits > 12) return { parts, done: false, error: 'chunk size too large' };
+            if (++this.#digits > 12) return result(false, 'chunk size too large');
             this.#size = this.#size * 16 + v;
           } else if (this.#digits > 0 && (c === 0x3b || c === 0x20 || c === 0x09)) this.#state = Chunk.Extension;
           else if (this.#digits > 0 && c === 0x0d) this.#state = Chunk.SizeLf;
-          else return { parts, done: false, error: 'bad chunk size' };
+          else return result(false, 'bad chunk size');
           break;
         }
         case Chunk.Extension: {
@@ -265,7 +275,7 @@ export class ChunkedDecoder implements BodyDecoder {
           break;
         }
         case Chunk.SizeLf: {
-          if (data[i++] !== 0x0a) return { parts, done: false, error: 'bad chunk header' };
+          if (data[i++] !== 0x0a) return result(false, 'bad chunk header');
           if (this.#size === 0) {
             this.#state = Chunk.Trailer;
             this.#trailerLine = 0;
@@ -278,11 +288,11 @@ export class ChunkedDecoder implements BodyDecoder {
           break;
         }
         case Chunk.DataCr:
-          if (data[i++] !== 0x0d) return { parts, done: false, error: 'chunk longer than its size' };
+          if (data[i++] !== 0x0d) return result(false, 'chunk longer than its size');
           this.#state = Chunk.DataLf;
           break;
         case Chunk.DataLf:
-          if (data[i++] !== 0x0a) return { parts, done: false, error: 'chunk longer than its size' };
+          if (data[i++] !== 0x0a) return result(false, 'chunk longer than its size');
           this.#state = Chunk.Size;
           break;
         case Chunk.Trailer: {
@@ -291,17 +301,17 @@ export class ChunkedDecoder implements BodyDecoder {
             // An empty line (just "\r\n") ends the trailers and the body.
             if (this.#trailerLine <= 1) {
               this.#state = Chunk.Done;
-              return { parts, done: true };
+              return result(true);
             }
             this.#trailerLine = 0;
           } else this.#trailerLine++;
           break;
         }
         case Chunk.Done:
-          return { parts, done: true };
+          return result(true);
       }
     }
-    return { parts, done: this.#state === Chunk.Done };
+    return result(this.#state === Chunk.Done);
   }
 }
 

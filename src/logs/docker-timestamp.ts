@@ -36,10 +36,12 @@ export function timestampPrefixLength(buf: Uint8Array, start: number, end: numbe
     while (i < end && digitAt(buf, i)) i++;
     if (i === from || i - from > 9) return 0;
   }
+  // Nothing at or past `end` is read: callers pass one message inside a larger buffer.
+  if (i >= end) return 0;
   if (buf[i] === 0x5a) {
     i++;
   } else if (buf[i] === 0x2b || buf[i] === 0x2d) {
-    if (!digitsAt(buf, i + 1, 2) || buf[i + 3] !== 0x3a || !digitsAt(buf, i + 4, 2)) return 0;
+    if (end - i < 6 || !digitsAt(buf, i + 1, 2) || buf[i + 3] !== 0x3a || !digitsAt(buf, i + 4, 2)) return 0;
     i += 6;
   } else {
     return 0;

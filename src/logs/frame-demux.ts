@@ -8,7 +8,8 @@
 
 export type StreamName = 'stdout' | 'stderr';
 
-export type FrameSink = (stream: StreamName, payload: Buffer) => void;
+/** One frame's payload: buf[start, end). A view into the chunk, valid only during the call. */
+export type FrameSink = (stream: StreamName, buf: Buffer, start: number, end: number) => void;
 
 const HEADER = 8;
 /** Bigger than any message the logs API sends (16 KB pieces); beyond it the header is garbage. */
@@ -56,7 +57,7 @@ export class FrameDemuxer {
             continue;
           }
           if (n - off - HEADER >= size) {
-            this.onFrame(streamOf(kind), chunk.subarray(off + HEADER, off + HEADER + size));
+            this.onFrame(streamOf(kind), chunk, off + HEADER, off + HEADER + size);
             off += HEADER + size;
             continue;
           }
@@ -88,7 +89,7 @@ export class FrameDemuxer {
         const payload = this.#pieces.length === 1 ? this.#pieces[0]! : Buffer.concat(this.#pieces, this.#pieceBytes);
         this.#pieces = [];
         this.#pieceBytes = 0;
-        this.onFrame(this.#stream, payload);
+        this.onFrame(this.#stream, payload, 0, payload.length);
       }
     }
   }

@@ -61,17 +61,17 @@ export class LineAssembler {
     this.#onLine = opts.onLine;
   }
 
-  /** One message of a multiplexed stream (one frame's payload). */
-  pushFrame(stream: StreamName, payload: Buffer): void {
+  /** One message of a multiplexed stream (one frame's payload: payload[start, end)). */
+  pushFrame(stream: StreamName, payload: Buffer, start = 0, end = payload.length): void {
     const st = this.#pending[stream];
-    let off = 0;
+    let off = start;
     let ts = '';
-    const n = payload.length;
+    const n = end;
     if (this.#timestamps) {
-      const len = timestampPrefixLength(payload, 0, n);
+      const len = timestampPrefixLength(payload, start, n);
       if (len > 0) {
-        ts = payload.toString('latin1', 0, len - 1);
-        off = len;
+        ts = payload.toString('latin1', start, start + len - 1);
+        off = start + len;
       }
     }
     // The common case, one whole line in one message: decode it straight from the frame.
@@ -85,7 +85,8 @@ export class LineAssembler {
     }
     while (off < n) {
       const nl = payload.indexOf(NL, off);
-      if (nl < 0) {
+      // The message ends at n; a line break past it belongs to the next one.
+      if (nl < 0 || nl >= n) {
         this.#append(st, payload, off, n);
         return;
       }

@@ -230,10 +230,9 @@ export class LogFollower {
       return 'end';
     }
     s.stream = stream;
-    const key = (r: RawLine) => `${r.stream}\u0000${r.text}`;
     const take = (raw: RawLine) => {
       const ts = normaliseTimestamp(raw.ts);
-      if (!s.cursor.accept(ts, key(raw))) return;
+      if (!s.cursor.accept(ts, raw.stream, raw.text)) return;
       if (s.skip > 0) {
         s.skip--;
         return;
@@ -245,7 +244,7 @@ export class LogFollower {
     // TTY container's stream starts with a digit where a frame header starts with 0-3, and the
     // demultiplexer hands everything from a bad header on to the raw path: no inspect needed
     // before the first read (one round trip less for `opsdeck logs`).
-    const demux = s.tty ? null : new FrameDemuxer((st, payload) => assembler.pushFrame(st, payload), (chunk) => assembler.pushRaw(chunk));
+    const demux = s.tty ? null : new FrameDemuxer((st, buf, start, end) => assembler.pushFrame(st, buf, start, end), (chunk) => assembler.pushRaw(chunk));
     return new Promise((resolve) => {
       let settled = false;
       const finish = (how: 'end' | Error) => {

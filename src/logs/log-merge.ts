@@ -47,8 +47,14 @@ export class TimestampMerger<L extends { ts: string }> {
 
   push(source: number, line: L, now: number): void {
     const s = this.#sources[source]!;
-    s.items.push({ line, at: now });
     if (line.ts > s.newest) s.newest = line.ts;
+    // A single source waits for no one: with nothing queued ahead, its line goes now, without
+    // a queue entry per line (`opsdeck logs api --tail 10000` is one source).
+    if (this.#sources.length === 1 && s.head === s.items.length) {
+      this.#emit(line, source);
+      return;
+    }
+    s.items.push({ line, at: now });
   }
 
   /** Lines waiting for `source`. */

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { formatPlainLine, tagWidth } from './log-format.js';
 import type { LogLine } from './log-line.js';
+import { formatCount } from '../render/count.js';
 
 export interface SaveResult {
   ok: boolean;
@@ -50,5 +51,5 @@ export async function saveLines(input: string, lines: readonly LogLine[], opts: 
   } finally {
     await handle.close();
   }
-  return { ok: true, message: `saved ${lines.length.toLocaleString('en-US')} lines to ${file}`, path: file };
+  return { ok: true, message: `saved ${formatCount(lines.length)} lines to ${file}`, path: file };
 }

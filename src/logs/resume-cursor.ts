@@ -9,8 +9,12 @@ import { sinceFromTimestamp } from './docker-timestamp.js';
 
 export class ResumeCursor {
   #last = '';
-  /** Keys of the lines taken at #last (usually one). */
-  #atLast: string[] = [];
+  // The lines taken at #last, as stream + text. Most timestamps have one line: it is kept as its
+  // parts, and a key is only built when a second line shares the timestamp or a stream resumes
+  // (a key string per line was garbage the collector had to sweep, a tenth of `logs --tail`).
+  #firstStream = '';
+  #firstText = '';
+  #more: string[] = [];
   /** Keys still expected again from a resumed stream, to be skipped once each. */
   #replay: string[] = [];
 
@@ -26,25 +30,32 @@ export class ResumeCursor {
 
   /** A new stream starts now: it will repeat the lines at lastTs. */
   resume(): void {
-    this.#replay = [...this.#atLast];
+    this.#replay = this.#last === '' ? [] : [lineKey(this.#firstStream, this.#firstText), ...this.#more];
   }
 
   /** Should this line be taken? Updates the cursor when it is. */
-  accept(ts: string, key: string): boolean {
+  accept(ts: string, stream: string, text: string): boolean {
     if (ts === '') return true;
     if (ts < this.#last) return false;
     if (ts === this.#last) {
+      const key = lineKey(stream, text);
       const i = this.#replay.indexOf(key);
       if (i >= 0) {
         this.#replay.splice(i, 1);
         return false;
       }
-      this.#atLast.push(key);
+      this.#more.push(key);
       return true;
     }
     this.#last = ts;
-    this.#atLast = [key];
-    this.#replay = [];
+    this.#firstStream = stream;
+    this.#firstText = text;
+    if (this.#more.length > 0) this.#more = [];
+    if (this.#replay.length > 0) this.#replay = [];
     return true;
   }
+}
+
+function lineKey(stream: string, text: string): string {
+  return `${stream}\u0000${text}`;
 }

@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../cli/errors.js';
 import type { ConnectionFlags } from '../cli/connection-options.js';
-import { HOST_RE, USER_RE, type Profile } from '../config/profile-schema.js';
-import { ProfileStore } from '../config/profile-store.js';
+import { HOST_RE, USER_RE, profileStorePath } from '../config/profile-path.js';
+import type { Profile } from '../config/profile-schema.js';
 import { evaluateSshConfig, expandPath, expandTokens, loadSshConfig, type LoadedSshConfig, type TokenContext } from '../config/ssh-config.js';
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
@@ -78,11 +78,28 @@ export type Target = SshTarget | LocalTarget;
 
 export interface ResolveOptions {
   /** The profile store to look names up in (default: the one --config / OPSDECK_CONFIG names). */
-  store?: ProfileStore;
+  store?: ProfileLookup;
   /** System-wide ssh_config; default /etc/ssh/ssh_config; null to skip (tests). */
   systemSshConfig?: string | null;
   /** Allow password / keyboard-interactive for this connection (provisioning a fresh server). */
   allowPassword?: boolean;
+}
+
+/** What resolveTarget reads from the profile store. */
+export interface ProfileLookup {
+  get(name: string): Profile | undefined;
+  defaultName(): string | undefined;
+}
+
+/**
+ * The store --config / OPSDECK_CONFIG names, loaded only when its file exists: reading it needs
+ * conf and zod, which a command given its server as flags would otherwise load for nothing.
+ */
+async function profileLookup(flags: ConnectionFlags, env: NodeJS.ProcessEnv): Promise<ProfileLookup> {
+  const opts = { ...(flags.config ? { configPath: flags.config } : {}), env };
+  if (!fs.existsSync(profileStorePath(opts))) return { get: () => undefined, defaultName: () => undefined };
+  const { ProfileStore } = await import('../config/profile-store.js');
+  return new ProfileStore(opts);
 }
 
 export interface ParsedDestination {
@@ -153,7 +170,7 @@ function checkSocketPath(p: string, from: string): string {
  * otherwise local.
  */
 export async function resolveTarget(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env, opts: ResolveOptions = {}): Promise<Target> {
-  const store = opts.store ?? new ProfileStore({ ...(flags.config ? { configPath: flags.config } : {}), env });
+  const store = opts.store ?? (await profileLookup(flags, env));
   const socketFlag = flags.socket !== undefined ? checkSocketPath(flags.socket, '--socket') : undefined;
   const docker = flags.local || flags.host ? undefined : dockerHostFromEnv(env);
 

@@ -17,7 +17,7 @@ function frame(stream: 1 | 2, payload: string | Buffer): Buffer {
 function demux(bytes: Buffer, cuts: number[] = [], opts: { maxLineBytes?: number } = {}): RawLine[] {
   const lines: RawLine[] = [];
   const asm = new LineAssembler({ timestamps: true, onLine: (l) => lines.push(l), ...opts });
-  const d = new FrameDemuxer((s, p) => asm.pushFrame(s, p), (c) => asm.pushRaw(c));
+  const d = new FrameDemuxer((s, b, start, end) => asm.pushFrame(s, b, start, end), (c) => asm.pushRaw(c));
   let last = 0;
   for (const c of [...cuts, bytes.length]) {
     d.push(bytes.subarray(last, c));

@@ -41,6 +41,19 @@ describe('TimestampMerger', () => {
     expect(out).toEqual(['a1', 'b2', 'a3']);
   });
 
+  it('lets a single source\'s lines go as they come, in any mode, queueing nothing', () => {
+    const out: string[] = [];
+    const m = new TimestampMerger<{ ts: string; t: string }>(1, (l) => out.push(l.t), { holdMs: 100 });
+    m.push(0, { ts: ts(1), t: 'a1' }, 0);
+    m.push(0, { ts: ts(2), t: 'a2' }, 0);
+    expect(out).toEqual(['a1', 'a2']);
+    expect(m.queued(0)).toBe(0);
+    m.setMode(0, 'live');
+    m.push(0, { ts: ts(3), t: 'a3' }, 0);
+    expect(out).toEqual(['a1', 'a2', 'a3']);
+    expect(m.nextDeadline(0)).toBeNull();
+  });
+
   it('holds live lines for a quiet source at most holdMs', () => {
     const out: string[] = [];
     const m = new TimestampMerger<{ ts: string; t: string }>(2, (l) => out.push(l.t), { holdMs: 100 });
@@ -61,17 +74,33 @@ describe('TimestampMerger', () => {
 describe('ResumeCursor', () => {
   it('skips exactly the lines already taken at the last timestamp, and takes new ones there', () => {
     const c = new ResumeCursor();
-    expect(c.accept(ts(1), 'a')).toBe(true);
-    expect(c.accept(ts(2), 'b')).toBe(true);
-    expect(c.accept(ts(2), 'c')).toBe(true);
+    expect(c.accept(ts(1), 'stdout', 'a')).toBe(true);
+    expect(c.accept(ts(2), 'stdout', 'b')).toBe(true);
+    expect(c.accept(ts(2), 'stdout', 'c')).toBe(true);
     c.resume();
-    expect(c.accept(ts(1), 'a')).toBe(false);
-    expect(c.accept(ts(2), 'b')).toBe(false);
-    expect(c.accept(ts(2), 'd')).toBe(true);
-    expect(c.accept(ts(2), 'c')).toBe(false);
-    expect(c.accept(ts(2), 'c')).toBe(true);
-    expect(c.accept(ts(3), 'e')).toBe(true);
+    expect(c.accept(ts(1), 'stdout', 'a')).toBe(false);
+    expect(c.accept(ts(2), 'stdout', 'b')).toBe(false);
+    expect(c.accept(ts(2), 'stdout', 'd')).toBe(true);
+    expect(c.accept(ts(2), 'stdout', 'c')).toBe(false);
+    expect(c.accept(ts(2), 'stdout', 'c')).toBe(true);
+    expect(c.accept(ts(3), 'stdout', 'e')).toBe(true);
     expect(c.since()).toMatch(/^\d+\.000000000$/);
+  });
+
+  it('tells the streams apart: the same text on stderr at the same time is another line', () => {
+    const c = new ResumeCursor();
+    expect(c.accept(ts(1), 'stdout', 'same')).toBe(true);
+    expect(c.accept(ts(1), 'stderr', 'same')).toBe(true);
+    c.resume();
+    expect(c.accept(ts(1), 'stderr', 'same')).toBe(false);
+    expect(c.accept(ts(1), 'stdout', 'same')).toBe(false);
+    expect(c.accept(ts(1), 'stdout', 'same')).toBe(true);
+    c.resume();
+    // A second resume at the same place repeats everything taken there, the line just added too.
+    expect(c.accept(ts(1), 'stdout', 'same')).toBe(false);
+    expect(c.accept(ts(1), 'stdout', 'same')).toBe(false);
+    expect(c.accept(ts(1), 'stderr', 'same')).toBe(false);
+    expect(c.accept(ts(2), 'stdout', 'next')).toBe(true);
   });
 });
 

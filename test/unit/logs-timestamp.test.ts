@@ -13,6 +13,15 @@ describe("Docker's timestamps", () => {
     expect(timestampPrefixLength(b('hello world, this is not a time'), 0)).toBe(0);
   });
 
+  it('reads nothing at or past end: a message inside a larger buffer', () => {
+    // What follows the message (the next frame) would complete the prefix if it were read.
+    const two = b('xx2026-11-22T18:32:57.984103314Z hello');
+    expect(timestampPrefixLength(two, 2, 32)).toBe(0);
+    expect(timestampPrefixLength(two, 2, 33)).toBe(31);
+    expect(timestampPrefixLength(b('2026-11-22T18:32:57.5+01:00 x'), 0, 25)).toBe(0);
+    expect(timestampPrefixLength(b('2026-11-22T18:32:57Z x'), 0, 20)).toBe(0);
+  });
+
   it('normalises to a fixed-width UTC form so string order is time order', () => {
     expect(normaliseTimestamp('2026-11-22T18:32:57.984103314Z')).toBe('2026-11-22T18:32:57.984103314Z');
     expect(normaliseTimestamp('2026-11-22T18:32:57.5Z')).toBe('2026-11-22T18:32:57.500000000Z');

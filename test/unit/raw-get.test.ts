@@ -41,8 +41,11 @@ describe('ChunkedDecoder', () => {
       const d = new ChunkedDecoder();
       const out: Buffer[] = [];
       let done = false;
-      for (let i = 0; i < wire.length; i += step) {
-        const r = d.feed(wire.subarray(i, i + step));
+      // feed() compacts each read in place: every pass gets its own copy of the wire bytes.
+      const reads = Buffer.from(wire);
+      for (let i = 0; i < reads.length; i += step) {
+        const r = d.feed(reads.subarray(i, i + step));
+        expect(r.parts.length).toBeLessThanOrEqual(1);
         expect(r.error).toBeUndefined();
         out.push(...r.parts);
         done = r.done;
@@ -50,6 +53,16 @@ describe('ChunkedDecoder', () => {
       expect(done).toBe(true);
       expect(Buffer.concat(out).toString('latin1')).toBe(body.join(''));
     }
+  });
+
+  it('hands on all the chunks of one read as one buffer, in the read\'s own memory', () => {
+    const lines = Array.from({ length: 200 }, (_, k) => `line ${k} ${'x'.repeat(k % 37)}\n`);
+    const read = Buffer.from(chunked(lines), 'latin1');
+    const r = new ChunkedDecoder().feed(read);
+    expect(r).toMatchObject({ done: true });
+    expect(r.parts).toHaveLength(1);
+    expect(r.parts[0]!.buffer).toBe(read.buffer);
+    expect(r.parts[0]!.toString('latin1')).toBe(lines.join(''));
   });
 
   it('skips chunk extensions and trailers, and accepts upper-case hex', () => {

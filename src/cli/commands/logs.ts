@@ -24,6 +24,7 @@ import { dockerLogApi } from '../../logs/log-source.js';
 import type { LogViewRequest } from '../../logs/logs-feature.js';
 import { reconnectSignal, resolveOnServer } from '../../logs/logs-feature.js';
 import { DEFAULT_BUFFER_LINES } from '../../logs/log-store.js';
+import { formatCount } from '../../render/count.js';
 
 /** The options `opsdeck logs` and `:logs` share (no connection flags). */
 export const logsOptions: OptionTable = {
@@ -35,7 +36,7 @@ export const logsOptions: OptionTable = {
   level: { type: 'string', valueName: 'LEVEL', description: `only lines at LEVEL or above (${LEVELS.join(', ')})` },
   json: { type: 'boolean', description: 'one JSON object per line: service, container, stream, time, level, text, fields' },
   timestamps: { type: 'boolean', short: 't', description: "prefix each line with Docker's timestamp" },
-  buffer: { type: 'string', valueName: 'N', description: `lines the log view keeps (default ${DEFAULT_BUFFER_LINES.toLocaleString('en-US')})` },
+  buffer: { type: 'string', valueName: 'N', description: `lines the log view keeps (default ${formatCount(DEFAULT_BUFFER_LINES)})` },
 };
 
 interface LogsValues {
