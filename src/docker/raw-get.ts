@@ -5,8 +5,10 @@
  * Why not Node's HTTP client: dockerd flushes every log line as its own HTTP chunk, and Node's
  * parser hands each chunk to JavaScript as its own Buffer and 'data' event: 10,000 events for
  * `--tail 10000`. Here the chunk framing is removed from each read of the stream at once, so the
- * body arrives in one Buffer per read (measured in bench/logs-tail.ts). Only used for the log
- * stream; everything else goes through dockerode.
+ * body arrives in one Buffer per read (measured in bench/logs-tail.ts). Used for the log stream
+ * and for the few small requests `opsdeck logs` makes before it (rawGetJson): that command then
+ * never builds an HTTP request with Node's client, whose first use costs more than the request.
+ * Everything else goes through dockerode.
  */
 import { Readable, type Duplex } from 'node:stream';
 import { sanitise } from '../render/sanitise.js';
@@ -131,6 +133,32 @@ export function rawGet(socket: Duplex, path: string, signal?: AbortSignal): Prom
     socket.once('close', onClose);
     socket.write(`GET ${path} HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n`);
   });
+}
+
+/** Answers larger than this are not what we asked for (the container list of a big host is ~1 MB). */
+const MAX_JSON_BODY = 64 * 1024 * 1024;
+
+/**
+ * GET `path` and parse the whole answer as JSON. The value is untrusted: callers check its shape.
+ * Non-200 answers reject with DockerHttpError, like rawGet.
+ */
+export async function rawGetJson(socket: Duplex, path: string, signal?: AbortSignal): Promise<unknown> {
+  const { body } = await rawGet(socket, path, signal);
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_JSON_BODY) {
+      body.destroy();
+      throw new Error(`malformed response from Docker: more than ${MAX_JSON_BODY / 1024 / 1024} MB for ${path.split('?')[0]}`);
+    }
+    parts.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(parts, size).toString('utf8')) as unknown;
+  } catch {
+    throw new Error(`malformed response from Docker: ${path.split('?')[0]} did not answer with JSON`);
+  }
 }
 
 function parseHead(text: string): { status: number; headers: Map<string, string> } | string {

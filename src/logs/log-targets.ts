@@ -41,6 +41,25 @@ export function containerSummary(c: { Id: string; Names?: string[]; Labels?: Rec
   };
 }
 
+/**
+ * Docker's container list (GET /containers/json) as summaries, checked field by field: the
+ * answer is untrusted JSON. A list that is not one, or an entry without an ID, is an error
+ * (Docker never sends those); odd optional fields are read as absent.
+ */
+export function containerSummaries(json: unknown): ContainerSummary[] {
+  if (!Array.isArray(json)) throw new Error('malformed response from Docker: the container list is not a list');
+  return json.map((entry: unknown) => {
+    const c = (entry ?? {}) as Record<string, unknown>;
+    if (typeof c.Id !== 'string' || c.Id === '') throw new Error('malformed response from Docker: a container without an ID');
+    const names = Array.isArray(c.Names) ? c.Names.filter((n): n is string => typeof n === 'string') : undefined;
+    const labels: Record<string, string> = {};
+    if (c.Labels && typeof c.Labels === 'object' && !Array.isArray(c.Labels)) {
+      for (const [k, v] of Object.entries(c.Labels as Record<string, unknown>)) if (typeof v === 'string') labels[k] = v;
+    }
+    return containerSummary({ Id: c.Id, ...(names ? { Names: names } : {}), Labels: labels, ...(typeof c.State === 'string' ? { State: c.State } : {}) });
+  });
+}
+
 const REPLICA = /^(?:([^/]+)\/)?(.+)-(\d+)$/;
 
 export function resolveTargets(words: readonly string[], containers: readonly ContainerSummary[]): TargetResolution {

@@ -9,7 +9,8 @@ import type { Level } from './log-level.js';
 import type { ReconnectSignal } from './log-follower.js';
 import { dockerLogApi } from './log-source.js';
 import { LogStore, type LogActions } from './log-store.js';
-import { containerSummary, resolveTargets, type TargetResolution } from './log-targets.js';
+import { containerSummaries, resolveTargets, type TargetResolution } from './log-targets.js';
+import { rawGetJson } from '../docker/raw-get.js';
 
 export interface LogViewRequest {
   /** Services, replicas or containers, as typed ("api", "shop/worker", "api-2", "hostile-tty"). */
@@ -39,10 +40,13 @@ export function reconnectSignal(conn: Pick<ServerConnection, 'onReconnected' | '
   };
 }
 
-/** List the server's containers and pick the ones `words` name. */
-export async function resolveOnServer(conn: Pick<ServerConnection, 'docker'>, words: readonly string[]): Promise<TargetResolution> {
-  const list = await conn.docker.listContainers({ all: true });
-  return resolveTargets(words, list.map(containerSummary));
+/**
+ * List the server's containers and pick the ones `words` name. A raw request, like the log
+ * streams that follow it: `opsdeck logs` then never starts Node's HTTP client.
+ */
+export async function resolveOnServer(conn: Pick<ServerConnection, 'openDockerSocket'>, words: readonly string[]): Promise<TargetResolution> {
+  const list = await rawGetJson(await conn.openDockerSocket(), '/containers/json?all=1');
+  return resolveTargets(words, containerSummaries(list));
 }
 
 export function createLogsFeature(conn: ServerConnection, req: LogViewRequest): LogsFeature {

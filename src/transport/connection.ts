@@ -107,7 +107,7 @@ async function connectSsh(target: SshTarget, prompter: Prompter, opts: ConnectOp
     if (!opts.forcePath && opts.pingDocker !== false) await tunnel.probe();
     session.dockerPath = tunnel.path;
     session.store.setPath(tunnel.path);
-    if (opts.pingDocker !== false) await docker.ping();
+    if (opts.pingDocker !== false) await tunnel.ping();
   } catch (err) {
     agent.destroy();
     await session.close();

@@ -138,6 +138,16 @@ export class DockerTunnel {
     throw socketError(this.session.target.label, this.socketPath, streamLocalError, said);
   }
 
+  /**
+   * GET /_ping through the chosen route; rejects with what came back instead of OK. Raw, not
+   * dockerode's: a command that never needs Node's HTTP client (`opsdeck logs`) then never
+   * pays for starting it.
+   */
+  async ping(): Promise<void> {
+    const answer = await rawPing(await this.open());
+    if (answer !== 'OK') throw new Error(answer);
+  }
+
   async open(): Promise<Duplex> {
     await (this.#decided ?? this.probe());
     const spare = this.#spare;

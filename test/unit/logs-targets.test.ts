@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { containerSummary, resolveTargets, type ContainerSummary } from '../../src/logs/log-targets.js';
+import { containerSummaries, containerSummary, resolveTargets, type ContainerSummary } from '../../src/logs/log-targets.js';
 import { logsRequest } from '../../src/cli/commands/logs.js';
 import { UserError } from '../../src/cli/errors.js';
 
@@ -57,6 +57,27 @@ describe('naming what to show', () => {
   it('container names from the server are sanitised', () => {
     const t = resolveTargets(['abc999'], list);
     expect(t.ok && t.targets[0]!.name).toBe('evilname');
+  });
+});
+
+describe("Docker's container list, as untrusted JSON", () => {
+  it('reads what it needs and treats odd optional fields as absent', () => {
+    const got = containerSummaries([
+      { Id: 'a'.repeat(64), Names: ['/shop-api-1'], State: 'running', Labels: { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'api', 'com.docker.compose.container-number': '1' } },
+      { Id: 'b'.repeat(64), Names: 'not a list', State: 7, Labels: { 'com.docker.compose.service': 42, x: 'y' } },
+      { Id: 'c'.repeat(64), Names: [3, '/named\u001b[2Jlater'], Labels: ['no'] },
+    ]);
+    expect(got.map((c) => [c.name, c.state, c.service])).toEqual([
+      ['shop-api-1', 'running', 'api'],
+      ['bbbbbbbbbbbb', '', null],
+      ['namedlater', '', null],
+    ]);
+  });
+
+  it('refuses an answer that is not a list, or an entry without an ID, in one line', () => {
+    expect(() => containerSummaries({ message: 'hi' })).toThrow('malformed response from Docker: the container list is not a list');
+    expect(() => containerSummaries([{ Names: ['/x'] }])).toThrow('malformed response from Docker: a container without an ID');
+    expect(() => containerSummaries([null])).toThrow('a container without an ID');
   });
 });
 

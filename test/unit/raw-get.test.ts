@@ -1,6 +1,6 @@
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ChunkedDecoder, DockerHttpError, rawGet } from '../../src/docker/raw-get.js';
+import { ChunkedDecoder, DockerHttpError, rawGet, rawGetJson } from '../../src/docker/raw-get.js';
 
 /** A stand-in for the socket: records what was written; the test pushes the server's bytes. */
 function fakeSocket() {
@@ -156,5 +156,26 @@ describe('rawGet', () => {
     const text = collect(body);
     sock.push(Buffer.from('0\r\n\r\n'));
     expect((await text).length).toBe(40_000);
+  });
+});
+
+describe('rawGetJson', () => {
+  it('reads the whole chunked answer and parses it', async () => {
+    const { sock } = fakeSocket();
+    const p = rawGetJson(sock, '/containers/json?all=1');
+    sock.push(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n[{"I\r\n'));
+    sock.push(Buffer.from('9\r\nd":"abc"}\r\n1\r\n]\r\n0\r\n\r\n'));
+    expect(await p).toEqual([{ Id: 'abc' }]);
+  });
+
+  it('says so in one line when the answer is not JSON, and passes Docker errors on', async () => {
+    const a = fakeSocket();
+    const pa = rawGetJson(a.sock, '/containers/json?all=1');
+    a.sock.push(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n<html'));
+    await expect(pa).rejects.toThrow("malformed response from Docker: /containers/json did not answer with JSON");
+    const b = fakeSocket();
+    const pb = rawGetJson(b.sock, '/containers/json?all=1');
+    b.sock.push(Buffer.from('HTTP/1.1 500 Internal Server Error\r\nContent-Length: 20\r\n\r\n{"message":"boom!!"}'));
+    await expect(pb).rejects.toThrow('server error: boom!!');
   });
 });
