@@ -88,6 +88,8 @@ export class DockerTunnel {
   #decided: Promise<TunnelPath> | undefined;
   /** The channel the probe opened, kept for the first stream asked for (one round trip less). */
   #spare: Duplex | undefined;
+  /** The probe just pinged through dial-stdio: the next ping() has nothing to learn. */
+  #pingedByProbe = false;
 
   constructor(session: SshSession, socketPath: string, opts: TunnelOptions = {}) {
     this.session = session;
@@ -125,6 +127,7 @@ export class DockerTunnel {
       const stream = await this.openDialStdio();
       const answer = await rawPing(stream);
       if (answer === 'OK') {
+        this.#pingedByProbe = true;
         this.path = 'dial-stdio';
         this.fallbackReason = `the server refused the stream-local channel to ${this.socketPath} (${describeOpenFailure(streamLocalError)}), but dial-stdio reaches the daemon: AllowStreamLocalForwarding is off, or the server is not OpenSSH`;
         return this.path;
@@ -144,6 +147,11 @@ export class DockerTunnel {
    * pays for starting it.
    */
   async ping(): Promise<void> {
+    // A second dial-stdio would start another docker CLI on the server only to say OK again.
+    if (this.#pingedByProbe) {
+      this.#pingedByProbe = false;
+      return;
+    }
     const answer = await rawPing(await this.open());
     if (answer !== 'OK') throw new Error(answer);
   }
