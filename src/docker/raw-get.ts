@@ -161,6 +161,26 @@ export async function rawGetJson(socket: Duplex, path: string, signal?: AbortSig
   }
 }
 
+/** GET /_ping on a raw stream: 'OK', or what came back instead. Closes the stream. */
+export function rawPing(stream: Duplex, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    const done = (v: string) => {
+      clearTimeout(timer);
+      stream.destroy();
+      resolve(v);
+    };
+    const timer = setTimeout(() => done('no answer'), timeoutMs);
+    stream.on('data', (d: Buffer) => {
+      text += d.toString('latin1');
+      if (/\r\n\r\n/.test(text) && /^HTTP\/1\.[01] 200/.test(text) && text.endsWith('OK')) done('OK');
+    });
+    stream.on('error', () => done(text ? sanitise(text.split('\r\n')[0] ?? '') : 'the stream failed'));
+    stream.on('close', () => done(/^HTTP\/1\.[01] 200/.test(text) ? 'OK' : text ? sanitise(text.split('\r\n')[0] ?? '') : 'closed without an answer'));
+    stream.write('GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n');
+  });
+}
+
 function parseHead(text: string): { status: number; headers: Map<string, string> } | string {
   const lines = text.split('\r\n');
   const m = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0] ?? '');

@@ -65,7 +65,7 @@ async function connectLocal(target: LocalTarget, opts: ConnectOptions): Promise<
   const state = new ConnectionStore(target.label);
   if (opts.pingDocker !== false) {
     try {
-      await pingLocal(docker, target);
+      await pingLocal(target);
     } catch (err) {
       state.failed((err as Error).message);
       throw err;

@@ -16,6 +16,7 @@ import type { Duplex } from 'node:stream';
 import { sanitise } from '../render/sanitise.js';
 import { ConnectError, ConnectionLostError } from './connect-errors.js';
 import { openDialStdio } from './dial-stdio.js';
+import { rawPing } from '../docker/raw-get.js';
 import type { SshSession } from './ssh-session.js';
 
 export type TunnelPath = 'streamlocal' | 'dial-stdio';
@@ -175,26 +176,6 @@ export class DockerTunnel {
       this.lastDialStdioError = line;
     });
   }
-}
-
-/** GET /_ping on a raw stream: 'OK', or what came back instead. Closes the stream. */
-function rawPing(stream: Duplex, timeoutMs = 10_000): Promise<string> {
-  return new Promise((resolve) => {
-    let text = '';
-    const done = (v: string) => {
-      clearTimeout(timer);
-      stream.destroy();
-      resolve(v);
-    };
-    const timer = setTimeout(() => done('no answer'), timeoutMs);
-    stream.on('data', (d: Buffer) => {
-      text += d.toString('latin1');
-      if (/\r\n\r\n/.test(text) && /^HTTP\/1\.[01] 200/.test(text) && text.endsWith('OK')) done('OK');
-    });
-    stream.on('error', () => done(text ? sanitise(text.split('\r\n')[0] ?? '') : 'the stream failed'));
-    stream.on('close', () => done(/^HTTP\/1\.[01] 200/.test(text) ? 'OK' : text ? sanitise(text.split('\r\n')[0] ?? '') : 'closed without an answer'));
-    stream.write('GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n');
-  });
 }
 
 function describeOpenFailure(err: unknown): string {

@@ -8,6 +8,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ConnectionStore } from '../model/connection-store.js';
 import { ConnectError } from './connect-errors.js';
+import { rawPing } from '../docker/raw-get.js';
 import { DEFAULT_MAX_BUFFER, type ExecOptions, type ExecResult, type ExecStream } from './exec-types.js';
 import type { LocalTarget } from './target.js';
 
@@ -72,10 +73,14 @@ export async function localExecStream(argv: readonly string[], opts: Pick<ExecOp
   };
 }
 
-/** Ping the local daemon; a missing socket or a permission problem becomes a one-line error. */
-export async function pingLocal(docker: Dockerode, target: LocalTarget): Promise<void> {
+/**
+ * Ping the local daemon; a missing socket or a permission problem becomes a one-line error. A raw
+ * GET /_ping, as over SSH: a command that never needs Node's HTTP client does not start it.
+ */
+export async function pingLocal(target: LocalTarget): Promise<void> {
   try {
-    await docker.ping();
+    const answer = await rawPing(await localSocket(target.socketPath));
+    if (answer !== 'OK') throw new Error(answer);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EACCES') {
