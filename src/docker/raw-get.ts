@@ -5,10 +5,10 @@
  * Why not Node's HTTP client: dockerd flushes every log line as its own HTTP chunk, and Node's
  * parser hands each chunk to JavaScript as its own Buffer and 'data' event: 10,000 events for
  * `--tail 10000`. Here the chunk framing is removed from each read of the stream at once, so the
- * body arrives in one Buffer per read (measured in bench/logs-tail.ts). Used for the log stream
- * and for the few small requests `opsdeck logs` makes before it (rawGetJson): that command then
- * never builds an HTTP request with Node's client, whose first use costs more than the request.
- * Everything else goes through dockerode.
+ * body arrives in one Buffer per read (measured in bench/logs-tail.ts). Used for the log stream,
+ * for every connection's ping (rawPing) and for the container list `opsdeck logs` reads first
+ * (rawGetJson): that command then never builds an HTTP request with Node's client, whose first
+ * use costs more than the request. Everything else goes through dockerode.
  */
 import { Readable, type Duplex } from 'node:stream';
 import { sanitise } from '../render/sanitise.js';
@@ -174,6 +174,8 @@ export function rawPing(stream: Duplex, timeoutMs = 10_000): Promise<string> {
     stream.on('data', (d: Buffer) => {
       text += d.toString('latin1');
       if (/\r\n\r\n/.test(text) && /^HTTP\/1\.[01] 200/.test(text) && text.endsWith('OK')) done('OK');
+      // Docker's answer is a few hundred bytes; whatever keeps talking is not Docker.
+      else if (text.length > 16 * 1024) done(sanitise(text.slice(0, 200).split('\r\n')[0] ?? ''));
     });
     stream.on('error', () => done(text ? sanitise(text.split('\r\n')[0] ?? '') : 'the stream failed'));
     stream.on('close', () => done(/^HTTP\/1\.[01] 200/.test(text) ? 'OK' : text ? sanitise(text.split('\r\n')[0] ?? '') : 'closed without an answer'));

@@ -1,6 +1,6 @@
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ChunkedDecoder, DockerHttpError, rawGet, rawGetJson } from '../../src/docker/raw-get.js';
+import { ChunkedDecoder, DockerHttpError, rawGet, rawGetJson, rawPing } from '../../src/docker/raw-get.js';
 
 /** A stand-in for the socket: records what was written; the test pushes the server's bytes. */
 function fakeSocket() {
@@ -177,5 +177,22 @@ describe('rawGetJson', () => {
     const pb = rawGetJson(b.sock, '/containers/json?all=1');
     b.sock.push(Buffer.from('HTTP/1.1 500 Internal Server Error\r\nContent-Length: 20\r\n\r\n{"message":"boom!!"}'));
     await expect(pb).rejects.toThrow('server error: boom!!');
+  });
+});
+
+describe('rawPing', () => {
+  it('is OK only for a 200 that says OK, and stops listening to a stream that will not stop talking', async () => {
+    const ok = fakeSocket();
+    const p1 = rawPing(ok.sock);
+    ok.sock.push(Buffer.from('HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nContent-Length: 2\r\n\r\nOK'));
+    expect(await p1).toBe('OK');
+    expect(ok.isDestroyed()).toBe(true);
+
+    const chatty = fakeSocket();
+    const p2 = rawPing(chatty.sock);
+    chatty.sock.push(Buffer.from('SSH-2.0-\u001b[2Jnot docker\r\n'));
+    for (let i = 0; i < 20; i++) chatty.sock.push(Buffer.alloc(1024, 0x41));
+    expect(await p2).toBe('SSH-2.0-not docker');
+    expect(chatty.isDestroyed()).toBe(true);
   });
 });
