@@ -44,7 +44,8 @@ export function containerSummary(c: { Id: string; Names?: string[]; Labels?: Rec
 /**
  * Docker's container list (GET /containers/json) as summaries, checked field by field: the
  * answer is untrusted JSON. A list that is not one, or an entry without an ID, is an error
- * (Docker never sends those); odd optional fields are read as absent.
+ * (Docker never sends those); odd optional fields are read as absent. Not docker/schemas.ts's
+ * ContainerListSchema: that loads zod, a fifth of `opsdeck logs`'s start-up, for four fields.
  */
 export function containerSummaries(json: unknown): ContainerSummary[] {
   if (!Array.isArray(json)) throw new Error('malformed response from Docker: the container list is not a list');
