@@ -15,6 +15,11 @@ step "build and bundle"
 npm run --silent build
 npm run --silent bundle
 
+# The unit tests need no daemon, but some run Debian tools (shellcheck on the generated backup
+# script): install the lab's packages first, so that a machine with only Node, npm and apt passes.
+step "Debian packages the tests use"
+npx tsx test/lab/cli.ts packages
+
 step "unit and TUI tests (no lab)"
 npx vitest run --project unit --project tui
 

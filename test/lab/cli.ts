@@ -1,10 +1,11 @@
-// npm run lab -- up | down [--volumes] | status [--quiet]
+// npm run lab -- up | down [--volumes] | status [--quiet] | packages
 // Errors are one line on stderr (exit 1); OPSDECK_DEBUG=1 adds the stack.
 import { labDown } from './lab-down.js';
 import { formatStatus, isLabUp, labStatus } from './lab-status.js';
 import { labUp } from './lab-up.js';
+import { ensurePackages, requireRootOnDebian } from './preflight.js';
 
-const USAGE = 'usage: npm run lab -- up | down [--volumes] | status [--quiet]';
+const USAGE = 'usage: npm run lab -- up | down [--volumes] | status [--quiet] | packages';
 const t0 = Date.now();
 const log = (line: string) => console.log(`lab: [${((Date.now() - t0) / 1000).toFixed(1)}s] ${line}`);
 
@@ -23,6 +24,15 @@ async function main(argv: string[]): Promise<number> {
       await labDown(log, { volumes: rest.includes('--volumes') });
       log('down');
       return 0;
+    case 'packages': {
+      // Only the Debian packages, for the test stages that run before the lab is up (the unit
+      // tests run shellcheck on the generated backup script).
+      if (rest.length) break;
+      requireRootOnDebian();
+      const installed = await ensurePackages(log);
+      log(installed.length ? `installed ${installed.join(', ')}` : 'every package already installed');
+      return 0;
+    }
     case 'status': {
       if (rest.some((a) => a !== '--quiet')) break;
       const status = await labStatus();
