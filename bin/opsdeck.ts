@@ -10,7 +10,7 @@
 // CPU in all (~240 → ~195 ms per minute). Turning the parallel phases off at run time instead
 // trips V8's own checks.
 import { main } from '../src/cli/main.js';
-import { formatError } from '../src/cli/errors.js';
+import { formatError } from '../src/errors.js';
 
 // No unhandled rejection may ever print a raw stack to an operator's terminal.
 process.on('unhandledRejection', (reason) => {

@@ -3,7 +3,7 @@
  * and which row is selected (its evidence and fix are shown). `r` runs it again.
  */
 import { Store } from '../model/store.js';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 import type { ServerConnection } from '../transport/connection.js';
 import type { AuditReport } from './audit-row.js';
 import { runAudit, type AuditOptions } from './run-audit.js';

@@ -12,7 +12,7 @@ import { groupContainers, type ServiceRow } from '../model/grouping.js';
 import { displayTag } from '../model/image-ref.js';
 import { portWarnings } from '../model/port-exposure.js';
 import { formatBytes } from '../render/bytes.js';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 import type { AuditRow } from './audit-row.js';
 
 export interface AuditedContainer {

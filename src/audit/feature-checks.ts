@@ -8,7 +8,7 @@ import type { ConnectionFlags } from '../cli/connection-options.js';
 import { createBackupContext } from '../backup/backup-context.js';
 import { readListing, rpoState } from '../backup/listing.js';
 import { formatDuration } from '../render/duration.js';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 import type { ServerConnection } from '../transport/connection.js';
 import { runUnlockCheck } from '../unlock/check/run-check.js';
 import { resolveUnlockEndpoint } from '../unlock/unlock-settings.js';

@@ -3,7 +3,7 @@
  * user's ~/.ssh, ufw, unattended upgrades, a pending reboot and Docker's log rotation. The same
  * readers and parsers as provision's checks (src/provision), judged here as audit rows.
  */
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 import type { ExecResult } from '../transport/exec-types.js';
 import { shellCommand } from '../transport/shell-quote.js';
 import { DAEMON_JSON, judgeLogRotation, parseDaemonJson } from '../provision/daemon-json.js';

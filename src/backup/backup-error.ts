@@ -3,7 +3,7 @@
  * mistyped): one line naming what failed, plus a hint. It is a UserError, so the CLI prints it
  * without a stack and exits with its code.
  */
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 
 export class BackupError extends UserError {
   constructor(message: string, opts: { hint?: string; exitCode?: number; cause?: unknown } = {}) {

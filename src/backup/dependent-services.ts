@@ -6,7 +6,7 @@
  */
 import type Dockerode from 'dockerode';
 import { ContainerInspectSchema, ContainerListSchema, type ContainerSummary } from '../docker/schemas.js';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 
 export interface DependentContainer {
   id: string;

@@ -11,7 +11,7 @@ import { BackupError } from './backup-error.js';
 import { parseBackupId } from './backup-id.js';
 import { ManifestSchema, parseJsonFile } from './manifest.js';
 import { lastLine } from './server-files.js';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 
 export interface DownloadResult {
   file: string;

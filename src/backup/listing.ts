@@ -21,7 +21,7 @@ import {
 import { renderAssignment } from './shell-model.js';
 import type { ResolvedBackupSettings } from './settings.js';
 import { cronMarker } from './schedule-lines.js';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 import type { ServerConnection } from '../transport/connection.js';
 import { BackupError } from './backup-error.js';
 

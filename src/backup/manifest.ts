@@ -4,7 +4,7 @@
  * status files. They come from a server, so every string is sanitised once, here.
  */
 import { z } from 'zod';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 
 const text = (max = 500) => z.string().max(max).transform((s) => sanitise(s));
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);

@@ -14,7 +14,7 @@ import { prepareRestoreSource, type RestoreSourceStep } from './restore-source.j
 import { restoreScript } from './restore-script.js';
 import { runScript } from './script-runner.js';
 import { lastLine } from './server-files.js';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 
 export type LiveRestoreStep = RestoreSourceStep | 'safety-backup' | 'stop-services' | 'sessions' | 'restore' | 'start-services' | 'health';
 

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type Dockerode from 'dockerode';
 import { ContainerInspectSchema, ContainerListSchema } from '../docker/schemas.js';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 import type { BackupContext } from './backup-context.js';
 import { BackupError } from './backup-error.js';
 import { failureLine } from './backup-run.js';

@@ -3,7 +3,7 @@
  * table inside the server, so no SQL is assembled here), and the comparison of a restored copy
  * with the live database.
  */
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 import type { ServerConnection } from '../transport/connection.js';
 import { BackupError } from './backup-error.js';
 import { lastLine } from './server-files.js';

@@ -9,7 +9,7 @@ import { BackupError } from './backup-error.js';
 import { cronLine, cronMarker, withScheduleLine, withoutScheduleLine } from './schedule-lines.js';
 import { logPath, scriptPath } from './script.js';
 import { lastLine, tailServerFile, writeServerFile } from './server-files.js';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 
 async function readCrontab(ctx: BackupContext): Promise<string> {
   const r = await ctx.conn.exec(['crontab', '-l'], { timeoutMs: 30_000 });

@@ -4,7 +4,7 @@
  * Everything else on stdout (there should be nothing) and all of stderr is tool output. Fields
  * come from a server: they are sanitised here, where they enter opsdeck.
  */
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 
 export type ScriptEvent =
   | { kind: 'start'; at: string; mode: string; trigger: string }

@@ -4,7 +4,7 @@
  */
 import { bash } from './bash-text.js';
 import { BackupError } from './backup-error.js';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 import type { ServerConnection } from '../transport/connection.js';
 
 const WRITE = bash`

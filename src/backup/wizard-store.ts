@@ -4,7 +4,7 @@
  */
 import type Dockerode from 'dockerode';
 import { Store } from '../model/store.js';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 import type { ServerConnection } from '../transport/connection.js';
 import { detectPostgres, type PostgresCandidate } from './detect.js';
 import { draftFrom, parseDraft, type Draft, type FieldKey } from './settings-form.js';

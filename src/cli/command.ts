@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { CommandIO, CommandSpec } from './command.js';
 import { parseCommandArgs, renderCommandHelp } from './command.js';
-import { EXIT, UserError, formatError } from './errors.js';
+import { EXIT, UserError, formatError } from '../errors.js';
 import { loadCommand, loadCommands } from './commands/index.js';
 
 export function version(): string {

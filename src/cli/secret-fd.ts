@@ -4,7 +4,7 @@
  * into one Buffer (no strings, which cannot be wiped); the caller zeroes what it gets.
  */
 import fs from 'node:fs';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 
 function readChunk(fd: number, buf: Buffer, offset: number): Promise<number> {
   return new Promise((resolve, reject) => fs.read(fd, buf, offset, buf.length - offset, null, (err, n) => (err ? reject(err) : resolve(n))));

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
 import type { z } from 'zod';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { profileStorePath, type ProfileStoreOptions } from './profile-path.js';
 import { ProfileBodySchema, ProfileName, StoreSchema, profileFields, type Profile, type ProfileBody, type StoreData } from './profile-schema.js';
 

@@ -15,7 +15,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { globPaths } from './path-glob.js';
 import { matchPatternList } from './host-pattern.js';
 

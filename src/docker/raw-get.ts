@@ -11,7 +11,7 @@
  * use costs more than the request. Everything else goes through dockerode.
  */
 import { Readable, type Duplex } from 'node:stream';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 
 /** A response head larger than this is not Docker's. */
 const MAX_HEAD = 64 * 1024;

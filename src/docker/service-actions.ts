@@ -2,7 +2,7 @@ import type Dockerode from 'dockerode';
 import type { ContainerView } from '../model/container.js';
 import type { ExecResult } from '../transport/exec-types.js';
 import { shellCommand } from '../transport/shell-quote.js';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 
 /** What an action works on: a whole service (all its replicas) or one container. */
 export interface ActionTarget {

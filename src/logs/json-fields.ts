@@ -6,7 +6,7 @@
  * Fields are a list of pairs rather than an object: keys come from the server, and one named
  * "__proto__" must stay a field, not become a prototype.
  */
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 import { normaliseLevel, type Level } from './log-level.js';
 
 export type Field = readonly [key: string, value: string];

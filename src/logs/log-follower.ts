@@ -19,7 +19,7 @@ import type { LogApi } from './log-source.js';
 import type { LogTarget } from './log-targets.js';
 import { ResumeCursor } from './resume-cursor.js';
 import { normaliseTimestamp, shortTime } from './docker-timestamp.js';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 
 export type SourceState =
   | 'starting'

@@ -4,7 +4,7 @@
  * (the view can strip those too), with the cut marker appended after sanitising so it is ours.
  */
 import { formatBytes } from '../render/bytes.js';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 import { normaliseTimestamp } from './docker-timestamp.js';
 import type { StreamName } from './frame-demux.js';
 import { jsonLevel, parseJsonFields, type JsonFields } from './json-fields.js';

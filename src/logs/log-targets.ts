@@ -8,7 +8,7 @@
  * rules are unit-tested without Docker.
  */
 import { composeIdentity, type ComposeIdentity } from '../model/container.js';
-import { sanitise, sanitiseRecord } from '../render/sanitise.js';
+import { sanitise, sanitiseRecord } from '../text/sanitise.js';
 
 export interface ContainerSummary extends ComposeIdentity {
   id: string;

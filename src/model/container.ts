@@ -10,7 +10,7 @@
  * the name Docker knows.
  */
 import type { ContainerInspect, DockerMount, DockerPortMap } from '../docker/schemas.js';
-import { sanitise, sanitiseRecord } from '../render/sanitise.js';
+import { sanitise, sanitiseRecord } from '../text/sanitise.js';
 import { imageFlags, parseImageRef, type ImageFlag, type ImageRef } from './image-ref.js';
 import { maskEnv, type EnvVar } from './secret-mask.js';
 

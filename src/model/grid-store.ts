@@ -10,7 +10,7 @@ import { followContainerEvents, readContainerEvents, type EventStreamHandle } fr
 import { readHostFacts, type HostFacts } from '../docker/host-facts.js';
 import { negotiateApiVersion } from '../docker/api-version.js';
 import type { ExecResult, ExecStream } from '../transport/exec-types.js';
-import { sanitise, sanitiseRecord } from '../render/sanitise.js';
+import { sanitise, sanitiseRecord } from '../text/sanitise.js';
 
 /** What the grid needs of a connection; ServerConnection provides it. */
 export interface GridSource {

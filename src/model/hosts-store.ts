@@ -10,11 +10,11 @@
  * throws at the screen: every failure becomes a notice or the file error.
  */
 import { Store } from './store.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import type { ConnectionFlags } from '../cli/connection-options.js';
 import { ProfileStore } from '../config/profile-store.js';
 import { ComposeSchema, ProfileName, profileFields, type Profile } from '../config/profile-schema.js';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 import { diagnose, type DoctorReport } from '../transport/diagnose.js';
 import { refusingPrompter, type Prompter } from '../transport/prompter.js';
 import { DEFAULT_DOCKER_SOCKET, parseDestination, resolveTarget } from '../transport/target.js';

@@ -14,7 +14,7 @@
  * the server's.
  */
 import type { DockerEvent } from '../docker/schemas.js';
-import { sanitise, sanitiseRecord } from '../render/sanitise.js';
+import { sanitise, sanitiseRecord } from '../text/sanitise.js';
 import { composeIdentity, serviceKey } from './container.js';
 
 export interface RestartLoopOptions {

@@ -4,7 +4,7 @@
  * It also checks that root is still reachable from there (sudo -n) when that was the choice,
  * since after hardening that is the only way back in besides the provider's console.
  */
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 import { connect } from '../transport/connection.js';
 import type { Prompter } from '../transport/prompter.js';
 import { endpointLabel, type SshTarget } from '../transport/target.js';

@@ -2,7 +2,7 @@
  * `--env-fd N` for a non-interactive provision: KEY=VALUE lines for the .env, read with
  * src/cli/secret-fd.ts and split here into Buffers, never strings; the caller zeroes them.
  */
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 
 /** KEY=VALUE lines into Buffers by key (no quotes processed: the value is the bytes after '='). */
 export function parseEnvBytes(bytes: Buffer, flag: string): Map<string, Buffer> {

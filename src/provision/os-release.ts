@@ -3,7 +3,7 @@
  * releases whose package names, sshd layout (sshd_config.d with first-value-wins) and service
  * names were checked are accepted; anything else is refused with what was found.
  */
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 
 export interface OsRelease {
   id: string;

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 
 const COMPOSE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml', 'docker-compose.prod.yml', 'docker-compose.prod.yaml', 'compose.prod.yaml', 'compose.prod.yml'];
 const MAX_BYTES = 1024 * 1024;

@@ -6,10 +6,10 @@
  */
 import { Store } from '../model/store.js';
 import { PromptStore } from '../model/prompt-store.js';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 import type { ServerConnection } from '../transport/connection.js';
 import type { Prompter } from '../transport/prompter.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import { planLines, STATUS_WORD } from './plan-text.js';
 import { createProvisionContext } from './provision-context.js';
 import { runProvision, type Answer, type RunOutcome, type StepReport } from './run.js';

@@ -6,7 +6,7 @@
 import type { CommandContext } from '../cli/command.js';
 import { connectForProvision, prompterWith, summaryLine, type ProvisionRequest } from '../cli/commands/provision.js';
 import type { ConnectionFlags } from '../cli/connection-options.js';
-import { EXIT } from '../cli/errors.js';
+import { EXIT } from '../errors.js';
 import { colorEnabled } from '../render/health.js';
 import type { ServerConnection } from '../transport/connection.js';
 import { connect } from '../transport/connection.js';

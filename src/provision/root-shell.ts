@@ -5,7 +5,7 @@
  */
 import { shellCommand } from '../transport/shell-quote.js';
 import type { ExecOptions, ExecResult } from '../transport/exec-types.js';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 
 export type Exec = (argv: readonly string[], opts?: ExecOptions) => Promise<ExecResult>;
 

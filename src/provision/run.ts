@@ -5,7 +5,7 @@
  * may apply, and a failed proof stops the run with nothing after it changed.
  */
 import { shellCommand } from '../transport/shell-quote.js';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 import type { ExecOptions, ExecResult } from '../transport/exec-types.js';
 import type { Command, ProvisionContext, Step, StepCheck, StepId } from './step.js';
 import { runCommands } from './step.js';

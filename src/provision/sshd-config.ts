@@ -6,7 +6,7 @@
  * theirs. The trace below says, for each setting we care about, which file:line decides it now
  * and which would once our file is in place; `sshd -T` is still the proof.
  */
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 
 export const SSHD_MAIN = '/etc/ssh/sshd_config';
 export const SSHD_DROPIN_DIR = '/etc/ssh/sshd_config.d';

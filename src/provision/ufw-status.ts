@@ -3,7 +3,7 @@
  * active, so rules added before enabling are read from `ufw show added`, and the default policy
  * of an inactive firewall from /etc/default/ufw.
  */
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 
 export interface UfwRule {
   /** "22/tcp", "80", "443/udp", "OpenSSH" … as ufw prints it, without " (v6)". */

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import ssh2 from 'ssh2';
 import type { AgentAuthMethod, AnyAuthMethod, AuthenticationType, AuthHandlerMiddleware, BaseAgent as BaseAgentType, KeyboardInteractiveAuthMethod, ParsedKey, PasswordAuthMethod, PublicKeyAuthMethod } from 'ssh2';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 import type { Prompter } from './prompter.js';
 import type { SshEndpoint } from './target.js';
 

@@ -9,7 +9,7 @@ import dns from 'node:dns/promises';
 import net from 'node:net';
 import { Duplex } from 'node:stream';
 import type { Client } from 'ssh2';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 import { ConnectError, classifyConnectError } from './connect-errors.js';
 
 export interface StepReport {

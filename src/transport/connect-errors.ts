@@ -3,7 +3,7 @@
  * failed (doctor prints the same steps) and whether trying again could help (reconnects do
  * not retry a changed host key or a refused login).
  */
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 
 export type ConnectStep = 'config' | 'dns' | 'tcp' | 'proxy' | 'handshake' | 'host-key' | 'auth' | 'docker';
 

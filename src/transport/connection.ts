@@ -6,7 +6,7 @@
 import Dockerode from 'dockerode';
 import type { Duplex } from 'node:stream';
 import { ConnectionStore, type DockerPath } from '../model/connection-store.js';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 import type { StepListener } from './carrier.js';
 import { ConnectError } from './connect-errors.js';
 import { DockerTunnel, TunnelAgent, type TunnelPath } from './docker-agent.js';

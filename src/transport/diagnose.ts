@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import type Dockerode from 'dockerode';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 import type { StepReport } from './carrier.js';
 import { ConnectError } from './connect-errors.js';
 import { dockerOverAgent } from './connection.js';

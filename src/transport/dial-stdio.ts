@@ -5,7 +5,7 @@
  * connection's session slots (sshd MaxSessions).
  */
 import type { ClientChannel } from 'ssh2';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 import { shellCommand } from './shell-quote.js';
 import type { SshSession } from './ssh-session.js';
 

@@ -13,7 +13,7 @@
 import { inspect } from 'node:util';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 import { ConnectError, ConnectionLostError } from './connect-errors.js';
 import { openDialStdio } from './dial-stdio.js';
 import { rawPing } from '../docker/raw-get.js';

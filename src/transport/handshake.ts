@@ -8,7 +8,7 @@
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { Client as ClientType, ConnectConfig } from 'ssh2';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 import { createAuthHandler, type AuthTrace, type KeyCache } from './auth.js';
 import type { StepListener } from './carrier.js';
 import { ConnectError, classifyConnectError } from './connect-errors.js';

@@ -11,8 +11,8 @@
  */
 import type { Duplex } from 'node:stream';
 import type { Channel, ClientChannel, Client as ClientType } from 'ssh2';
-import { UserError } from '../cli/errors.js';
-import { sanitise } from '../render/sanitise.js';
+import { UserError } from '../errors.js';
+import { sanitise } from '../text/sanitise.js';
 import { ConnectionStore } from '../model/connection-store.js';
 import { installAckNudge } from './ack-nudge.js';
 import { batchWrites } from './write-batch.js';

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import type { ConnectionFlags } from '../cli/connection-options.js';
 import { HOST_RE, USER_RE, profileStorePath } from '../config/profile-path.js';
 import type { Profile } from '../config/profile-schema.js';

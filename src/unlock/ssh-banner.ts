@@ -4,7 +4,7 @@
  * seconds while a server boots, and it tells the initramfs's Dropbear from the system's OpenSSH.
  */
 import net from 'node:net';
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 
 export type BannerProbe =
   | { kind: 'ssh'; version: string; software: 'dropbear' | 'openssh' | 'other' }

@@ -7,7 +7,7 @@
  * Pure: the transport hands us raw text, and this is where it enters the unlock model, so
  * device names and quoted lines are sanitised here.
  */
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from '../text/sanitise.js';
 
 export type UnlockRunOutcome =
   /** `cryptsetup: NAME set up successfully`, exit 0. */

@@ -16,7 +16,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { ConnectionFlags } from '../cli/connection-options.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 import type { UnlockSettings } from '../config/profile-schema.js';
 import { profileStorePath } from '../config/profile-store.js';
 import { resolveTarget, type ResolveOptions, type SshTarget, type Target } from '../transport/target.js';

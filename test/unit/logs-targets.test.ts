@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { containerSummaries, containerSummary, resolveTargets, type ContainerSummary } from '../../src/logs/log-targets.js';
 import { logsRequest } from '../../src/cli/commands/logs.js';
-import { UserError } from '../../src/cli/errors.js';
+import { UserError } from '../../src/errors.js';
 
 const compose = (name: string, project: string, service: string, n: number, extra: Record<string, string> = {}) =>
   containerSummary({

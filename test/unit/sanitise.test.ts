@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { sanitise, sanitiseRecord } from '../../src/render/sanitise.js';
+import { sanitise, sanitiseRecord } from '../../src/text/sanitise.js';
 
 const ESC = '\u001b';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { evaluateSshConfig, expandPath, loadSshConfig, parseSshConfigText, splitArgs } from '../../src/config/ssh-config.js';
 import { matchPatternList } from '../../src/config/host-pattern.js';
-import { UserError } from '../../src/cli/errors.js';
+import { UserError } from '../../src/errors.js';
 
 let home: string;
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProfileStore } from '../../src/config/profile-store.js';
-import { UserError } from '../../src/cli/errors.js';
+import { UserError } from '../../src/errors.js';
 import { resolveTarget, type SshTarget } from '../../src/transport/target.js';
 import { readPassphraseFd, MAX_PASSPHRASE_BYTES } from '../../src/unlock/passphrase-fd.js';
 import { requireSshTarget, resolveUnlockEndpoint } from '../../src/unlock/unlock-settings.js';

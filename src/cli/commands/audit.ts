@@ -1,6 +1,6 @@
 import type { CommandSpec } from '../command.js';
 import { connectionOptions, type ConnectionFlags } from '../connection-options.js';
-import { EXIT, UserError } from '../errors.js';
+import { EXIT, UserError } from '../../errors.js';
 import { withConnection } from '../open-connection.js';
 import { auditText } from '../../audit/audit-text.js';
 import { runAudit } from '../../audit/run-audit.js';

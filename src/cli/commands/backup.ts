@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { intOption } from '../command.js';
 import { connectionOptions } from '../connection-options.js';
-import { EXIT, UserError } from '../errors.js';
+import { EXIT, UserError } from '../../errors.js';
 import { withConnection } from '../open-connection.js';
 import { version } from '../main.js';
 import { createBackupContext, type BackupContext } from '../../backup/backup-context.js';

@@ -1,6 +1,6 @@
 import type { CommandSpec } from '../command.js';
 import { connectionOptions, type ConnectionFlags } from '../connection-options.js';
-import { EXIT } from '../errors.js';
+import { EXIT } from '../../errors.js';
 import { diagnose, type DoctorReport } from '../../transport/diagnose.js';
 import { cliPrompter } from '../../transport/prompter.js';
 import { resolveTarget } from '../../transport/target.js';

@@ -1,5 +1,5 @@
 import type { CommandContext, CommandSpec } from '../command.js';
-import { EXIT, UserError } from '../errors.js';
+import { EXIT, UserError } from '../../errors.js';
 import { ProfileStore } from '../../config/profile-store.js';
 import type { Profile } from '../../config/profile-schema.js';
 import { endpointLabel, hopChain, parseDestination, resolveTarget, DEFAULT_DOCKER_SOCKET, type Target } from '../../transport/target.js';

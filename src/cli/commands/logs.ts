@@ -11,7 +11,7 @@
 import type { CommandContext, CommandSpec, OptionTable } from '../command.js';
 import { intOption, parseCommandArgs } from '../command.js';
 import { connectionOptions } from '../connection-options.js';
-import { EXIT, UserError } from '../errors.js';
+import { EXIT, UserError } from '../../errors.js';
 import { withConnection } from '../open-connection.js';
 import { colorEnabled } from '../../render/health.js';
 import { parseSince } from '../../logs/docker-timestamp.js';

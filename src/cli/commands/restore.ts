@@ -8,7 +8,7 @@
  */
 import type { CommandSpec } from '../command.js';
 import { connectionOptions } from '../connection-options.js';
-import { EXIT, UserError } from '../errors.js';
+import { EXIT, UserError } from '../../errors.js';
 import { withBackup } from './backup.js';
 import { parseBackupId } from '../../backup/backup-id.js';
 import { liveRestore } from '../../backup/restore-live.js';

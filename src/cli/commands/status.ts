@@ -1,7 +1,7 @@
 import type { CommandSpec } from '../command.js';
 import { intOption } from '../command.js';
 import { connectionOptions } from '../connection-options.js';
-import { EXIT } from '../errors.js';
+import { EXIT } from '../../errors.js';
 import { withConnection } from '../open-connection.js';
 import { GridStore } from '../../model/grid-store.js';
 import { statusReport } from '../../model/status-report.js';

@@ -1,10 +1,10 @@
 import type { CommandSpec } from '../command.js';
 import { intOption } from '../command.js';
 import { connectionOptions, type ConnectionFlags } from '../connection-options.js';
-import { EXIT, UserError } from '../errors.js';
+import { EXIT, UserError } from '../../errors.js';
 import { resolveTarget } from '../../transport/target.js';
 import { colorEnabled } from '../../render/health.js';
-import { sanitise } from '../../render/sanitise.js';
+import { sanitise } from '../../text/sanitise.js';
 import { optimiseLessEagerly } from '../v8-tiering.js';
 
 export const uiCommand: CommandSpec = {

@@ -2,7 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { intOption } from '../command.js';
 import { connectionOptions, type ConnectionFlags } from '../connection-options.js';
-import { EXIT, UserError } from '../errors.js';
+import { EXIT, UserError } from '../../errors.js';
 import { withConnection } from '../open-connection.js';
 import { ConnectError, HostKeyChangedError } from '../../transport/connect-errors.js';
 import { cliPrompter, type Prompter } from '../../transport/prompter.js';

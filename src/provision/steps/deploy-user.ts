@@ -1,4 +1,4 @@
-import { sanitise } from '../../render/sanitise.js';
+import { sanitise } from '../../text/sanitise.js';
 import { parsePublicKey } from '../settings.js';
 import { lastLine } from '../root-shell.js';
 import { runCommands, writeFileCommand, type Command, type Step, type StepCheck } from '../step.js';

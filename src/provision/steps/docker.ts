@@ -1,4 +1,4 @@
-import { sanitise } from '../../render/sanitise.js';
+import { sanitise } from '../../text/sanitise.js';
 import { DAEMON_JSON, judgeLogRotation, mergeDaemonJson, parseDaemonJson } from '../daemon-json.js';
 import { composeInstallCommand, dockerInstallCommands, judgeDocker, parseDpkgList } from '../docker-install.js';
 import { readFileAsRoot, runCommands, writeFileCommand, type Command, type Step, type StepCheck } from '../step.js';

@@ -1,4 +1,4 @@
-import { sanitise } from '../../render/sanitise.js';
+import { sanitise } from '../../text/sanitise.js';
 import { judgeOs, parseOsRelease } from '../os-release.js';
 import { lastLine } from '../root-shell.js';
 import { parseSshdMode, SSHD_MODE_SCRIPT, describeSshdMode } from '../sshd-service.js';

@@ -1,4 +1,4 @@
-import { sanitise } from '../../render/sanitise.js';
+import { sanitise } from '../../text/sanitise.js';
 import { lastLine } from '../root-shell.js';
 import { reloadCommand, describeSshdMode } from '../sshd-service.js';
 import {

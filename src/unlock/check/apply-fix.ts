@@ -4,7 +4,7 @@
  * root via sudo -n when needed; stdin carries the content, argv only the path), then
  * update-initramfs -u. Stops at the first failure and says how far it got.
  */
-import { sanitise } from '../../render/sanitise.js';
+import { sanitise } from '../../text/sanitise.js';
 import type { FixPlan } from './fix-plan.js';
 import { makeRunner, type Exec } from './gather-facts.js';
 

@@ -3,7 +3,7 @@
  * next reboot, each with what to do about it. Pure; quotes of server text are sanitised here.
  */
 import { checkHostKey, fingerprintSHA256, type KnownHostEntry } from '../../config/known-hosts.js';
-import { sanitise } from '../../render/sanitise.js';
+import { sanitise } from '../../text/sanitise.js';
 import { parseAuthorizedKeys, forcedCommand, missingRestrictions } from './authorized-keys.js';
 import type { CheckFacts } from './check-facts.js';
 import { listenPorts, parseDropbearOptions, splitWords, type DropbearOptions } from './dropbear-options.js';

@@ -4,7 +4,7 @@
  * the normal connection while the server is up; the check starts when the panel subscribes.
  */
 import { Store } from '../../model/store.js';
-import { sanitise } from '../../render/sanitise.js';
+import { sanitise } from '../../text/sanitise.js';
 import type { ServerConnection } from '../../transport/connection.js';
 import type { UnlockEndpoint } from '../unlock-settings.js';
 import { applyFix } from './apply-fix.js';

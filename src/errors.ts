@@ -3,7 +3,7 @@
  * one line plus a hint and never show a stack. Anything else is a bug and keeps its stack behind
  * OPSDECK_DEBUG=1.
  */
-import { sanitise } from '../render/sanitise.js';
+import { sanitise } from './text/sanitise.js';
 
 export class UserError extends Error {
   readonly hint: string | undefined;
