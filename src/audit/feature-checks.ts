@@ -4,7 +4,7 @@
  * (src/unlock). Without a profile section for them they are "not configured", which is itself
  * worth a line: the seeds want daily off-server backups.
  */
-import type { ConnectionFlags } from '../cli/connection-options.js';
+import type { ConnectionFlags } from '../transport/connection-flags.js';
 import { createBackupContext } from '../backup/backup-context.js';
 import { readListing, rpoState } from '../backup/listing.js';
 import { formatDuration } from '../render/duration.js';

@@ -2,7 +2,7 @@
  * `opsdeck audit` end to end, for the CLI and the TUI screen: read-only checks over one
  * connection (root work through sudo -n when the login user is not root), judged into rows.
  */
-import type { ConnectionFlags } from '../cli/connection-options.js';
+import type { ConnectionFlags } from '../transport/connection-flags.js';
 import type { ServerConnection } from '../transport/connection.js';
 import { shellCommand } from '../transport/shell-quote.js';
 import { NoRootError, openRootShell } from '../provision/root-shell.js';

@@ -10,11 +10,4 @@ export const connectionOptions: OptionTable = {
   config: { type: 'string', valueName: 'PATH', description: 'profile store file (default: the user config dir; or OPSDECK_CONFIG)' },
 };
 
-export interface ConnectionFlags {
-  host?: string;
-  'ssh-config'?: string;
-  socket?: string;
-  local?: boolean;
-  'accept-new'?: boolean;
-  config?: string;
-}
+export type { ConnectionFlags } from '../transport/connection-flags.js';

@@ -1,23 +1,10 @@
-import { createRequire } from 'node:module';
 import type { CommandIO, CommandSpec } from './command.js';
 import { parseCommandArgs, renderCommandHelp } from './command.js';
 import { EXIT, UserError, formatError } from '../errors.js';
 import { loadCommand, loadCommands } from './commands/index.js';
+import { version } from '../version.js';
 
-export function version(): string {
-  // The bundle inlines this at build time; a compiled or tsx run reads package.json.
-  if (typeof __OPSDECK_VERSION__ === 'string') return __OPSDECK_VERSION__;
-  const require = createRequire(import.meta.url);
-  for (const rel of ['../../package.json', '../../../package.json']) {
-    try {
-      return (require(rel) as { version: string }).version;
-    } catch {
-      // try the next layout (src/ vs dist/src/)
-    }
-  }
-  return 'unknown';
-}
-declare const __OPSDECK_VERSION__: string | undefined;
+
 
 export async function renderTopHelp(): Promise<string> {
   const visible = (await loadCommands()).filter((c) => !c.hidden);

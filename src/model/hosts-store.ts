@@ -11,7 +11,7 @@
  */
 import { Store } from './store.js';
 import { UserError } from '../errors.js';
-import type { ConnectionFlags } from '../cli/connection-options.js';
+import type { ConnectionFlags } from '../transport/connection-flags.js';
 import { ProfileStore } from '../config/profile-store.js';
 import { ComposeSchema, ProfileName, profileFields, type Profile } from '../config/profile-schema.js';
 import { sanitise } from '../text/sanitise.js';

@@ -7,7 +7,7 @@ import type { Target } from '../transport/target.js';
 import { UserError } from '../errors.js';
 import { sanitise } from '../text/sanitise.js';
 import { describeRecreate, runAction, type ActionResult, type ActionTarget, type ServiceAction } from '../docker/service-actions.js';
-import type { ConnectionFlags } from '../cli/connection-options.js';
+import type { ConnectionFlags } from '../transport/connection-flags.js';
 import { openUnlock, openUnlockCheck, recogniseLockedServer } from '../unlock/unlock-wiring.js';
 import { HostsStore } from './hosts-store.js';
 import { createAudit } from '../audit/audit-store.js';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import type { ConnectionFlags } from '../cli/connection-options.js';
+import type { ConnectionFlags } from './connection-flags.js';
 import { HOST_RE, USER_RE, profileStorePath } from '../config/profile-path.js';
 import type { Profile } from '../config/profile-schema.js';
 import { evaluateSshConfig, expandPath, expandTokens, loadSshConfig, type LoadedSshConfig, type TokenContext } from '../config/ssh-config.js';

@@ -15,7 +15,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import type { ConnectionFlags } from '../cli/connection-options.js';
+import type { ConnectionFlags } from '../transport/connection-flags.js';
 import { UserError } from '../errors.js';
 import type { UnlockSettings } from '../config/profile-schema.js';
 import { profileStorePath } from '../config/profile-store.js';

@@ -3,7 +3,7 @@
  * ServerConnection): is this server waiting for its passphrase, the Unlock screen's store and
  * actions, and the setup check panel's.
  */
-import type { ConnectionFlags } from '../cli/connection-options.js';
+import type { ConnectionFlags } from '../transport/connection-flags.js';
 import type { ServerConnection } from '../transport/connection.js';
 import type { Prompter } from '../transport/prompter.js';
 import type { Target } from '../transport/target.js';

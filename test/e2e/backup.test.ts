@@ -30,7 +30,7 @@ import {
 import { runBackup } from '../../src/backup/backup-run.js';
 import { planRetention } from '../../src/backup/retention.js';
 import { generateScript } from '../../src/backup/script.js';
-import { version } from '../../src/cli/main.js';
+import { version } from '../../src/version.js';
 import type { BackupSettings } from '../../src/backup/settings-schema.js';
 
 const DB = 'opsdeck_e2e_backup';

@@ -8,7 +8,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { requireLab } from '../lab/api.js';
 import { ensureFreshVpsImage, startFreshVps, type FreshVps } from '../lab/fresh-vps.js';
 import { provisionRequest } from '../../src/cli/commands/provision.js';
-import { provisionDeps } from '../../src/provision/provision-tui.js';
+import { provisionDeps } from '../../src/cli/provision-tui.js';
 import { ProvisionStore } from '../../src/provision/provision-store.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');

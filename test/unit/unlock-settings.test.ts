@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProfileStore } from '../../src/config/profile-store.js';
 import { UserError } from '../../src/errors.js';
 import { resolveTarget, type SshTarget } from '../../src/transport/target.js';
-import { readPassphraseFd, MAX_PASSPHRASE_BYTES } from '../../src/unlock/passphrase-fd.js';
+import { readPassphraseFd, MAX_PASSPHRASE_BYTES } from '../../src/cli/passphrase-fd.js';
 import { requireSshTarget, resolveUnlockEndpoint } from '../../src/unlock/unlock-settings.js';
 
 let dir: string;

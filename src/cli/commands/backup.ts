@@ -10,7 +10,7 @@ import { intOption } from '../command.js';
 import { connectionOptions } from '../connection-options.js';
 import { EXIT, UserError } from '../../errors.js';
 import { withConnection } from '../open-connection.js';
-import { version } from '../main.js';
+import { version } from '../../version.js';
 import { createBackupContext, type BackupContext } from '../../backup/backup-context.js';
 import { backupRows, lastRunLine, restoreTestLine, rpoLine, scheduleLine, type Tone } from '../../backup/backup-rows.js';
 import { runBackup, stepTitle, verifyBackup, pruneBackups, type BackupRunOutcome } from '../../backup/backup-run.js';

@@ -216,7 +216,7 @@ async function run(ctx: CommandContext): Promise<number> {
   const envValues = envFd === undefined ? new Map<string, Buffer>() : parseEnvBytes(await readFdBytes(envFd, 'env-fd', 64 * 1024, 'list of KEY=VALUE lines'), 'env-fd');
   try {
     if (!interactive) return await runText(ctx, req, password, envValues);
-    const { runProvisionTui } = await import('../../provision/provision-tui.js');
+    const { runProvisionTui } = await import('../provision-tui.js');
     return await runProvisionTui(ctx, req, password);
   } finally {
     password?.fill(0);

@@ -12,7 +12,7 @@ import type { CheckReport } from '../../unlock/check/evaluate-check.js';
 import { applyFix } from '../../unlock/check/apply-fix.js';
 import { pinHostKeys, runUnlockCheck } from '../../unlock/check/run-check.js';
 import { unlockThroughDropbear } from '../../unlock/dropbear-unlock.js';
-import { readPassphraseFd } from '../../unlock/passphrase-fd.js';
+import { readPassphraseFd } from '../passphrase-fd.js';
 import type { PassphraseQuestion } from '../../unlock/unlock-flow.js';
 import { describeEvent, describeQuestion, describeResult, describeWait } from '../../unlock/unlock-messages.js';
 import { requireSshTarget, resolveUnlockEndpoint, type UnlockEndpoint } from '../../unlock/unlock-settings.js';

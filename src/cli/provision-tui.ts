@@ -3,9 +3,9 @@
  * connection, the unlock check and the backup schedule from their own features), drawn by
  * screens/Provision.tsx until the operator leaves.
  */
-import type { CommandContext } from '../cli/command.js';
-import { connectForProvision, prompterWith, summaryLine, type ProvisionRequest } from '../cli/commands/provision.js';
-import type { ConnectionFlags } from '../cli/connection-options.js';
+import type { CommandContext } from './command.js';
+import { connectForProvision, prompterWith, summaryLine, type ProvisionRequest } from './commands/provision.js';
+import type { ConnectionFlags } from './connection-options.js';
 import { EXIT } from '../errors.js';
 import { colorEnabled } from '../render/health.js';
 import type { ServerConnection } from '../transport/connection.js';
@@ -15,8 +15,8 @@ import { createBackupContext } from '../backup/backup-context.js';
 import { installSchedule } from '../backup/schedule.js';
 import { runUnlockCheck } from '../unlock/check/run-check.js';
 import { resolveUnlockEndpoint } from '../unlock/unlock-settings.js';
-import { deployTarget } from './deploy-login.js';
-import { ProvisionStore, type ProvisionDeps } from './provision-store.js';
+import { deployTarget } from '../provision/deploy-login.js';
+import { ProvisionStore, type ProvisionDeps } from '../provision/provision-store.js';
 
 export function provisionDeps(ctx: Pick<CommandContext, 'values' | 'env'>, req: ProvisionRequest, password: Buffer | undefined): ProvisionDeps {
   const backup = req.target.profile?.backup;

@@ -2,7 +2,7 @@
  * `--passphrase-fd N`: the disk passphrase from an open file descriptor, for scripts
  * (`opsdeck unlock --passphrase-fd 3 3< <(pass show web-1/luks)`), as gpg and cryptsetup do.
  */
-import { readFdBytes, secretLine } from '../cli/secret-fd.js';
+import { readFdBytes, secretLine } from './secret-fd.js';
 
 /** cryptsetup reads at most 512 characters from a terminal; key files can be larger, passphrases need not. */
 export const MAX_PASSPHRASE_BYTES = 8192;

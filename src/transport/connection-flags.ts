@@ -1,0 +1,9 @@
+/** What the operator said about where the server is; the CLI's option table (cli/connection-options.ts) fills it. */
+export interface ConnectionFlags {
+  host?: string;
+  'ssh-config'?: string;
+  socket?: string;
+  local?: boolean;
+  'accept-new'?: boolean;
+  config?: string;
+}
