@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 import { labExec, requireLab, type LabInfo } from '../test/lab/api.js';
 import { createBackupContext } from '../src/backup/backup-context.js';
 import { runBackup } from '../src/backup/backup-run.js';
-import type { BackupSettings } from '../src/backup/settings-schema.js';
+import type { BackupSettings } from '../src/config/backup-settings-schema.js';
 import { ProfileStore } from '../src/config/profile-store.js';
 import { connect } from '../src/transport/connection.js';
 import { refusingPrompter } from '../src/transport/prompter.js';

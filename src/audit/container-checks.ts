@@ -7,9 +7,9 @@
  */
 import type Dockerode from 'dockerode';
 import { ContainerInspectSchema } from '../docker/schemas.js';
-import { containerFromInspect, type ContainerView } from '../model/container.js';
+import { containerFromInspect, type ContainerView } from '../docker/container.js';
 import { groupContainers, type ServiceRow } from '../model/grouping.js';
-import { displayTag } from '../model/image-ref.js';
+import { displayTag } from '../docker/image-ref.js';
 import { portWarnings } from '../model/port-exposure.js';
 import { formatBytes } from '../render/bytes.js';
 import { sanitise } from '../text/sanitise.js';

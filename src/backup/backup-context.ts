@@ -8,7 +8,7 @@ import { BackupError } from './backup-error.js';
 import { findPostgresContainer } from './detect.js';
 import { generateScript } from './script.js';
 import { resolveSettings, type ResolvedBackupSettings } from './settings.js';
-import { BackupSettingsSchema, type BackupSettings } from './settings-schema.js';
+import { BackupSettingsSchema, type BackupSettings } from '../config/backup-settings-schema.js';
 
 export interface BackupContext {
   conn: ServerConnection;

@@ -9,7 +9,7 @@ import { ProfileStore } from '../config/profile-store.js';
 import type { ServerConnection } from '../transport/connection.js';
 import { createBackupContext, type BackupContext } from './backup-context.js';
 import { BackupListStore, BackupRunStore, RestoreStore } from './backup-stores.js';
-import type { BackupSettings } from './settings-schema.js';
+import type { BackupSettings } from '../config/backup-settings-schema.js';
 import { WizardStore } from './wizard-store.js';
 
 export interface BackupFeatureOptions {

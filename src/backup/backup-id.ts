@@ -4,7 +4,7 @@
  * on the server: ID.dump.gpg (the encrypted dump), ID.manifest.json (written last; its presence
  * marks a complete backup), and sidecars ID.offsite.json, ID.verify.json, ID.restore-test.json.
  */
-import { DB_NAME_RE } from './settings-schema.js';
+import { DB_NAME_RE } from '../config/backup-settings-schema.js';
 
 export const STAMP_RE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 export const BACKUP_ID_RE = /^([A-Za-z_][A-Za-z0-9_]{0,62})-(\d{8}T\d{6}Z)$/;

@@ -8,7 +8,7 @@ import type Dockerode from 'dockerode';
 import { ContainerInspectSchema, ContainerListSchema, type ContainerSummary } from '../docker/schemas.js';
 import { sanitise } from '../text/sanitise.js';
 import { BackupError } from './backup-error.js';
-import type { BackupSettings } from './settings-schema.js';
+import type { BackupSettings } from '../config/backup-settings-schema.js';
 
 export interface PostgresCandidate {
   id: string;

@@ -4,7 +4,7 @@
  */
 import type { PostgresCandidate } from './detect.js';
 import { DEFAULT_RETENTION, DEFAULT_RPO_HOURS, DEFAULT_RSYNC_PORT, defaultDirectory } from './settings.js';
-import { BackupSettingsSchema, type BackupSettings } from './settings-schema.js';
+import { BackupSettingsSchema, type BackupSettings } from '../config/backup-settings-schema.js';
 
 export const FIELD_KEYS = [
   'service', 'project', 'databases', 'user', 'directory', 'encryption', 'passphraseFile', 'recipientFile',

@@ -2,7 +2,7 @@
  * Backup settings with every default filled in: what the pipeline definition, the stores and
  * the commands work from. The defaults live here and nowhere else.
  */
-import { RSYNC_DEST_RE, type BackupSettings, type Encryption, type RsyncTarget } from './settings-schema.js';
+import { RSYNC_DEST_RE, type BackupSettings, type Encryption, type RsyncTarget } from '../config/backup-settings-schema.js';
 
 export const DEFAULT_RETENTION = { daily: 7, weekly: 4, monthly: 6 } as const;
 export const DEFAULT_RPO_HOURS = 24;

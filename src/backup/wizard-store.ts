@@ -8,7 +8,7 @@ import { sanitise } from '../text/sanitise.js';
 import type { ServerConnection } from '../transport/connection.js';
 import { detectPostgres, type PostgresCandidate } from './detect.js';
 import { draftFrom, parseDraft, type Draft, type FieldKey } from './settings-form.js';
-import type { BackupSettings } from './settings-schema.js';
+import type { BackupSettings } from '../config/backup-settings-schema.js';
 
 export type WizardStage = 'detect' | 'settings' | 'run';
 

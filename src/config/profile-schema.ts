@@ -6,7 +6,7 @@
  * Every object is strict, so a misspelt key is reported instead of silently ignored.
  */
 import { z } from 'zod';
-import { BackupSettingsSchema } from '../backup/settings-schema.js';
+import { BackupSettingsSchema } from './backup-settings-schema.js';
 import { HOST_RE, PROFILE_NAME_RE, USER_RE } from './profile-path.js';
 
 export { HOST_RE, PROFILE_NAME_RE, USER_RE };

@@ -1,7 +1,7 @@
 import type Dockerode from 'dockerode';
 import { DockerInfoSchema, DockerVersionSchema } from './schemas.js';
 import type { ExecResult } from '../transport/exec-types.js';
-import { parseDockerTime } from '../model/container.js';
+import { parseDockerTime } from './container.js';
 import { sanitise } from '../text/sanitise.js';
 
 /** The grid header's facts about the server itself. */

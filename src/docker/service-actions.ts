@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import type { ContainerView } from '../model/container.js';
+import type { ContainerView } from './container.js';
 import type { ExecResult } from '../transport/exec-types.js';
 import { shellCommand } from '../transport/shell-quote.js';
 import { sanitise } from '../text/sanitise.js';

@@ -1,9 +1,15 @@
 import type Dockerode from 'dockerode';
 import { ContainerStatsSchema } from './schemas.js';
 import { cgroupCpuPercent, cgroupMemoryUsed, cgroupStatsArgv, cgroupStreamArgv, parseCgroupOutput, splitStreamReadings, type CgroupSample } from './cgroup-stats.js';
-import { cpuPercent, cpuSampleFromStats, memoryUsage, type CpuSample, type MemoryUsage } from '../model/stats-math.js';
-import type { ContainerLive } from '../model/grouping.js';
+import { cpuPercent, cpuSampleFromStats, memoryUsage, type CpuSample, type MemoryUsage } from './stats-arithmetic.js';
 import type { ExecResult, ExecStream } from '../transport/exec-types.js';
+
+/** What the stats sampler knows about one container. */
+export interface ContainerLive {
+  /** docker-stats style: 100 = one core. */
+  cpuPercent: number | null;
+  memory: MemoryUsage | null;
+}
 
 export interface SamplerTarget {
   id: string;

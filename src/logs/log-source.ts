@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { pinnedApiVersion } from '../docker/api-version.js';
-import { rawGet } from '../docker/raw-get.js';
+import { rawGet } from '../transport/raw-get.js';
 import type { ServerConnection } from '../transport/connection.js';
 
 export interface LogStreamRequest {

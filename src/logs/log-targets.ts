@@ -7,7 +7,7 @@
  * Pure: the container list comes in as plain data (from listContainers, sanitised), so the
  * rules are unit-tested without Docker.
  */
-import { composeIdentity, type ComposeIdentity } from '../model/container.js';
+import { composeIdentity, type ComposeIdentity } from '../docker/container.js';
 import { sanitise, sanitiseRecord } from '../text/sanitise.js';
 
 export interface ContainerSummary extends ComposeIdentity {

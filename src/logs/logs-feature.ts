@@ -10,7 +10,7 @@ import type { ReconnectSignal } from './log-follower.js';
 import { dockerLogApi } from './log-source.js';
 import { LogStore, type LogActions } from './log-store.js';
 import { containerSummaries, resolveTargets, type TargetResolution } from './log-targets.js';
-import { rawGetJson } from '../docker/raw-get.js';
+import { rawGetJson } from '../transport/raw-get.js';
 
 export interface LogViewRequest {
   /** Services, replicas or containers, as typed ("api", "shop/worker", "api-2", "hostile-tty"). */

@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
 import { Store } from './store.js';
-import { composeIdentity, containerFromInspect, serviceKey, type ContainerView } from './container.js';
+import { composeIdentity, containerFromInspect, serviceKey, type ContainerView } from '../docker/container.js';
 import { groupContainers, gridVerdict, gridMemoryBudget, type ContainerLive, type GridVerdict, type ProjectGroup } from './grouping.js';
 import { RestartLoopDetector, eventTime } from './restart-loop.js';
 import type { MemoryBudget } from './stats-math.js';

@@ -21,19 +21,16 @@
  *   the replica nearest its own limit, because one replica at 95 % is in trouble even if its
  *   sibling idles.
  */
-import type { ContainerState, ContainerView, HealthState, PortBinding } from './container.js';
-import { serviceKey } from './container.js';
-import type { ImageFlag, ImageRef } from './image-ref.js';
+import type { ContainerState, ContainerView, HealthState, PortBinding } from '../docker/container.js';
+import { serviceKey } from '../docker/container.js';
+import type { ImageFlag, ImageRef } from '../docker/image-ref.js';
 import { portWarnings, type PortWarning } from './port-exposure.js';
 import { RestartLoopDetector, type RestartLoopStatus } from './restart-loop.js';
-import { memoryBudget, percentOfCores, usageLevel, type MemoryBudget, type MemoryUsage, type UsageLevel } from './stats-math.js';
+import { memoryBudget, percentOfCores, usageLevel, type MemoryBudget, type UsageLevel } from './stats-math.js';
+import type { MemoryUsage } from '../docker/stats-arithmetic.js';
 
-/** What the stats sampler knows about one container. */
-export interface ContainerLive {
-  /** docker-stats style: 100 = one core. */
-  cpuPercent: number | null;
-  memory: MemoryUsage | null;
-}
+export type { ContainerLive } from '../docker/stats-sampler.js';
+import type { ContainerLive } from '../docker/stats-sampler.js';
 
 export interface GridInput {
   containers: readonly ContainerView[];

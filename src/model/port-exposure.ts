@@ -7,7 +7,7 @@
  * compose file should use for anything else; private ranges (RFC 1918, Tailscale's CGNAT) are
  * taken as deliberate.
  */
-import type { PortBinding } from './container.js';
+import type { PortBinding } from '../docker/container.js';
 
 export type ExposureKind =
   /** 0.0.0.0, :: or "" (which Docker treats as every interface). */

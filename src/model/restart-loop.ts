@@ -15,7 +15,7 @@
  */
 import type { DockerEvent } from '../docker/schemas.js';
 import { sanitise, sanitiseRecord } from '../text/sanitise.js';
-import { composeIdentity, serviceKey } from './container.js';
+import { composeIdentity, serviceKey } from '../docker/container.js';
 
 export interface RestartLoopOptions {
   /** Exits that make a loop. Default 3. */

@@ -1,6 +1,6 @@
 import type { GridSnapshot } from './grid-store.js';
 import type { ServiceRow, ProjectGroup, DegradedReason } from './grouping.js';
-import type { HealthState } from './container.js';
+import type { HealthState } from '../docker/container.js';
 import type { UsageLevel } from './stats-math.js';
 
 /**

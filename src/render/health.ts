@@ -5,7 +5,7 @@
  * tells them apart; without it (NO_COLOR, `opsdeck status` into a log) each gets a distinct
  * ASCII mark, so "unhealthy" never depends on telling red from green.
  */
-import type { ContainerState, HealthState } from '../model/container.js';
+import type { ContainerState, HealthState } from '../docker/container.js';
 import type { ServiceState } from '../model/grouping.js';
 import type { UsageLevel } from '../model/stats-math.js';
 

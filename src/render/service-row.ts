@@ -10,7 +10,7 @@ import { formatDuration } from './duration.js';
 import { healthGlyph, levelColor, renderGlyph, stateGlyph, type ColorName } from './health.js';
 import { meter } from './meter.js';
 import { formatPercent } from './percent.js';
-import { displayTag } from '../model/image-ref.js';
+import { displayTag } from '../docker/image-ref.js';
 
 export interface Cell {
   text: string;

@@ -5,7 +5,7 @@
  */
 import Dockerode from 'dockerode';
 import type { Duplex } from 'node:stream';
-import { ConnectionStore, type DockerPath } from '../model/connection-store.js';
+import { ConnectionStore, type DockerPath } from './connection-store.js';
 import { sanitise } from '../text/sanitise.js';
 import type { StepListener } from './carrier.js';
 import { ConnectError } from './connect-errors.js';

@@ -16,7 +16,7 @@ import type { Duplex } from 'node:stream';
 import { sanitise } from '../text/sanitise.js';
 import { ConnectError, ConnectionLostError } from './connect-errors.js';
 import { openDialStdio } from './dial-stdio.js';
-import { rawPing } from '../docker/raw-get.js';
+import { rawPing } from './raw-get.js';
 import type { SshSession } from './ssh-session.js';
 
 export type TunnelPath = 'streamlocal' | 'dial-stdio';

@@ -6,9 +6,9 @@
 import Dockerode from 'dockerode';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
-import { ConnectionStore } from '../model/connection-store.js';
+import { ConnectionStore } from './connection-store.js';
 import { ConnectError } from './connect-errors.js';
-import { rawPing } from '../docker/raw-get.js';
+import { rawPing } from './raw-get.js';
 import { DEFAULT_MAX_BUFFER, type ExecOptions, type ExecResult, type ExecStream } from './exec-types.js';
 import type { LocalTarget } from './target.js';
 

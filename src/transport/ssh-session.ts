@@ -13,7 +13,7 @@ import type { Duplex } from 'node:stream';
 import type { Channel, ClientChannel, Client as ClientType } from 'ssh2';
 import { UserError } from '../errors.js';
 import { sanitise } from '../text/sanitise.js';
-import { ConnectionStore } from '../model/connection-store.js';
+import { ConnectionStore } from './connection-store.js';
 import { installAckNudge } from './ack-nudge.js';
 import { batchWrites } from './write-batch.js';
 import { coalesceReads } from './coalesce-reads.js';

@@ -12,7 +12,7 @@ import { PassThrough } from 'node:stream';
 import { labExec, type LabInfo } from '../lab/api.js';
 import { main } from '../../src/cli/main.js';
 import { createBackupContext, type BackupContext } from '../../src/backup/backup-context.js';
-import type { BackupSettings } from '../../src/backup/settings-schema.js';
+import type { BackupSettings } from '../../src/config/backup-settings-schema.js';
 import { ProfileStore } from '../../src/config/profile-store.js';
 import { connect, type ServerConnection } from '../../src/transport/connection.js';
 import { refusingPrompter } from '../../src/transport/prompter.js';

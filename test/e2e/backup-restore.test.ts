@@ -24,7 +24,7 @@ import {
   type BackupArea,
 } from './backup-helpers.js';
 import { testRestore } from '../../src/backup/restore-test.js';
-import type { BackupSettings } from '../../src/backup/settings-schema.js';
+import type { BackupSettings } from '../../src/config/backup-settings-schema.js';
 
 const DB = 'opsdeck_e2e_restore';
 const LIVE_DB = 'opsdeck_e2e_live';

@@ -31,7 +31,7 @@ import { runBackup } from '../../src/backup/backup-run.js';
 import { planRetention } from '../../src/backup/retention.js';
 import { generateScript } from '../../src/backup/script.js';
 import { version } from '../../src/version.js';
-import type { BackupSettings } from '../../src/backup/settings-schema.js';
+import type { BackupSettings } from '../../src/config/backup-settings-schema.js';
 
 const DB = 'opsdeck_e2e_backup';
 const SLOW_DB = 'opsdeck_e2e_slow';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labDocker, requireLab, startSshd, stopSshd, type LabInfo } from '../lab/api.js';
-import { describeConnectionState, type ConnectionState } from '../../src/model/connection-store.js';
+import { describeConnectionState, type ConnectionState } from '../../src/transport/connection-store.js';
 import { connect, type ServerConnection } from '../../src/transport/connection.js';
 import { ConnectionLostError } from '../../src/transport/connect-errors.js';
 import { refusingPrompter } from '../../src/transport/prompter.js';

@@ -4,7 +4,7 @@ import { App, type AppSession, type AppSessionSnapshot, type HandOver } from '..
 import type { GridSnapshot } from '../../src/model/grid-store.js';
 import type { ServiceRow } from '../../src/model/grouping.js';
 import type { ServiceAction } from '../../src/docker/service-actions.js';
-import { ConnectionStore } from '../../src/model/connection-store.js';
+import { ConnectionStore } from '../../src/transport/connection-store.js';
 import { PromptStore } from '../../src/model/prompt-store.js';
 import { mount, valueStore, KEY } from './harness.js';
 import { gridSnapshot, NOW } from './grid-fixture.js';

@@ -1,7 +1,7 @@
 import { view, NOW, MiB } from '../unit/fixtures/load.js';
 import { groupContainers, gridVerdict, type ContainerLive } from '../../src/model/grouping.js';
 import type { GridSnapshot } from '../../src/model/grid-store.js';
-import type { ContainerView } from '../../src/model/container.js';
+import type { ContainerView } from '../../src/docker/container.js';
 
 export { NOW };
 

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import xterm from '@xterm/headless';
 import type { AppSession, AppSessionSnapshot, GridPainting } from '../../screens/App.js';
 import type { GridSnapshot } from '../../src/model/grid-store.js';
-import { ConnectionStore } from '../../src/model/connection-store.js';
+import { ConnectionStore } from '../../src/transport/connection-store.js';
 import { PromptStore } from '../../src/model/prompt-store.js';
 import { GridPainter } from '../../src/render/ink/grid-painter.js';
 import { view } from '../unit/fixtures/load.js';

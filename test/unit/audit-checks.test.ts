@@ -3,7 +3,7 @@ import { auditReport } from '../../src/audit/audit-row.js';
 import { AuditStore, visibleRows } from '../../src/audit/audit-store.js';
 import { exposureRow, hasNoNewPrivileges, serviceRow, type AuditedContainer } from '../../src/audit/container-checks.js';
 import { auditText } from '../../src/audit/audit-text.js';
-import { containerFromInspect } from '../../src/model/container.js';
+import { containerFromInspect } from '../../src/docker/container.js';
 import { groupContainers } from '../../src/model/grouping.js';
 import { ContainerInspectSchema } from '../../src/docker/schemas.js';
 

@@ -14,7 +14,7 @@ import { helpersFor, HELPER_FUNCTIONS } from '../../src/backup/script-helpers.js
 import { scriptArgv } from '../../src/backup/script-runner.js';
 import { resolveSettings, type ResolvedBackupSettings } from '../../src/backup/settings.js';
 import { cat, cmd, renderCommand, renderStatement, renderWord, v } from '../../src/backup/shell-model.js';
-import type { BackupSettings } from '../../src/backup/settings-schema.js';
+import type { BackupSettings } from '../../src/config/backup-settings-schema.js';
 import type { ExecOptions, ExecResult, ExecStream } from '../../src/transport/exec-types.js';
 import type { ServerConnection } from '../../src/transport/connection.js';
 

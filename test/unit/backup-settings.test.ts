@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BackupSettingsSchema, type BackupSettings } from '../../src/backup/settings-schema.js';
+import { BackupSettingsSchema, type BackupSettings } from '../../src/config/backup-settings-schema.js';
 import { resolveSettings, rsyncParts } from '../../src/backup/settings.js';
 import { draftFrom, parseDraft, visibleFields } from '../../src/backup/settings-form.js';
 import { cronLine, validateCron, withScheduleLine, withoutScheduleLine, cronMarker } from '../../src/backup/schedule-lines.js';

@@ -4,7 +4,7 @@ import { createBackupFeature } from '../../src/backup/backup-feature.js';
 import type { BackupContext } from '../../src/backup/backup-context.js';
 import { BackupListStore, BackupRunStore } from '../../src/backup/backup-stores.js';
 import { resolveSettings } from '../../src/backup/settings.js';
-import type { BackupSettings } from '../../src/backup/settings-schema.js';
+import type { BackupSettings } from '../../src/config/backup-settings-schema.js';
 import type { ServerConnection } from '../../src/transport/connection.js';
 import type { ExecResult, ExecStream } from '../../src/transport/exec-types.js';
 

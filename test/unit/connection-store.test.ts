@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ConnectionStore, describeConnectionState } from '../../src/model/connection-store.js';
+import { ConnectionStore, describeConnectionState } from '../../src/transport/connection-store.js';
 import { backoffDelay, cancellableSleep } from '../../src/transport/reconnect.js';
 import { ChannelSlots } from '../../src/transport/channel-slots.js';
 

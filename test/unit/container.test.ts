@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { composeIdentity, cpuLimitCores, parseDockerTime, portBindings, serviceKey } from '../../src/model/container.js';
-import { MASK } from '../../src/model/secret-mask.js';
+import { composeIdentity, cpuLimitCores, parseDockerTime, portBindings, serviceKey } from '../../src/docker/container.js';
+import { MASK } from '../../src/docker/secret-mask.js';
 import { GiB, view } from './fixtures/load.js';
 
 describe('containerFromInspect', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ContainerView } from '../../src/model/container.js';
+import type { ContainerView } from '../../src/docker/container.js';
 import {
   containerReasons,
   gridMemoryBudget,
@@ -12,7 +12,7 @@ import {
   type ProjectGroup,
   type ServiceRow,
 } from '../../src/model/grouping.js';
-import { parseImageRef } from '../../src/model/image-ref.js';
+import { parseImageRef } from '../../src/docker/image-ref.js';
 import type { RestartLoopStatus } from '../../src/model/restart-loop.js';
 import { GiB, MiB, NOW, view } from './fixtures/load.js';
 

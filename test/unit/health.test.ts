@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ContainerState, HealthState } from '../../src/model/container.js';
+import type { ContainerState, HealthState } from '../../src/docker/container.js';
 import type { ServiceState } from '../../src/model/grouping.js';
 import { colorEnabled, healthGlyph, levelColor, renderGlyph, stateGlyph } from '../../src/render/health.js';
 

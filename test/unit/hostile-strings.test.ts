@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DockerEventSchema } from '../../src/docker/schemas.js';
 import { groupContainers } from '../../src/model/grouping.js';
 import { RestartLoopDetector } from '../../src/model/restart-loop.js';
-import { MASK } from '../../src/model/secret-mask.js';
+import { MASK } from '../../src/docker/secret-mask.js';
 import { fixture, NOW, view } from './fixtures/load.js';
 
 // Anything a terminal would act on: C0 controls except \n, DEL, C1 controls, bidi overrides.

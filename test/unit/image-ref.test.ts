@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { displayTag, imageFlags, parseImageRef } from '../../src/model/image-ref.js';
+import { displayTag, imageFlags, parseImageRef } from '../../src/docker/image-ref.js';
 
 describe('parseImageRef', () => {
   it.each([

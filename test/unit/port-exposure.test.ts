@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PortBinding } from '../../src/model/container.js';
+import type { PortBinding } from '../../src/docker/container.js';
 import { exposureOf, likelyService, portWarning, portWarnings } from '../../src/model/port-exposure.js';
 
 const bind = (hostIp: string, hostPort: string, containerPort: number, protocol = 'tcp'): PortBinding => ({ hostIp, hostPort, containerPort, protocol });

@@ -1,6 +1,6 @@
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ChunkedDecoder, DockerHttpError, rawGet, rawGetJson, rawPing } from '../../src/docker/raw-get.js';
+import { ChunkedDecoder, DockerHttpError, rawGet, rawGetJson, rawPing } from '../../src/transport/raw-get.js';
 
 /** A stand-in for the socket: records what was written; the test pushes the server's bytes. */
 function fakeSocket() {

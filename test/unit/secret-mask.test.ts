@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasUrlCredentials, isSecretKey, MASK, maskEnv, maskEnvVar, maskValue } from '../../src/model/secret-mask.js';
+import { hasUrlCredentials, isSecretKey, MASK, maskEnv, maskEnvVar, maskValue } from '../../src/docker/secret-mask.js';
 
 describe('isSecretKey', () => {
   it.each([

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ContainerStatsSchema, type ContainerStats } from '../../src/docker/schemas.js';
-import {
-  cpuPercent,
-  cpuSampleFromStats,
-  memoryBudget,
-  memoryUsage,
-  memoryUsed,
-  percentOfCores,
-  usageLevel,
-  type CpuSample,
-} from '../../src/model/stats-math.js';
+import { cpuPercent, cpuSampleFromStats, memoryUsage, memoryUsed, type CpuSample } from '../../src/docker/stats-arithmetic.js';
+import { memoryBudget, percentOfCores, usageLevel } from '../../src/model/stats-math.js';
 import { fixture, GiB, MiB } from './fixtures/load.js';
 
 const stats = (name: string): ContainerStats => ContainerStatsSchema.parse(fixture(name));

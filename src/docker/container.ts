@@ -9,7 +9,7 @@
  * `name` is for display. Actions must address containers by `id`: a sanitised name may not be
  * the name Docker knows.
  */
-import type { ContainerInspect, DockerMount, DockerPortMap } from '../docker/schemas.js';
+import type { ContainerInspect, DockerMount, DockerPortMap } from './schemas.js';
 import { sanitise, sanitiseRecord } from '../text/sanitise.js';
 import { imageFlags, parseImageRef, type ImageFlag, type ImageRef } from './image-ref.js';
 import { maskEnv, type EnvVar } from './secret-mask.js';
