@@ -10,9 +10,11 @@ const rooms = [
   ['features', '^src/(audit|backup|logs|provision|unlock)/'],
   ['terminal', '^src/terminal/'],
   ['session', '^src/session/'],
-  ['cli', '^src/cli/'],
   ['components', '^components/'],
   ['screens', '^screens/'],
+  // The CLI sits above the screens because `opsdeck` (no command) and `opsdeck provision` on a
+  // terminal launch them; nothing below may reach the CLI.
+  ['cli', '^src/cli/'],
   ['bin', '^bin/'],
 ];
 

@@ -14,7 +14,7 @@ import type { ConnectionSnapshot } from '../src/transport/connection-store.js';
 import { describeConnectionState } from '../src/transport/connection-store.js';
 import type { PromptSnapshot } from '../src/model/prompt-store.js';
 import type { GridSnapshot } from '../src/model/grid-store.js';
-import type { DrawnGrid } from '../src/render/ink/grid-painter.js';
+import type { DrawnGrid } from '../src/terminal/ink/grid-painter.js';
 import type { ServiceRow } from '../src/model/grouping.js';
 import { completeCommandLine, commandSuggestions, parseCommandLine, type CommandDef } from '../src/model/command-line.js';
 import type { ActionResult, ServiceAction } from '../src/docker/service-actions.js';
@@ -88,7 +88,7 @@ export interface AppProps {
   initialStatus?: { text: string; level: StatusLevel } | undefined;
   /** Re-read "now" for ages and uptimes; tests pass a fixed clock. */
   now?: () => number;
-  /** Redraws the grid's changed rows in place between renders (src/render/ink/grid-painter.ts); without it, every change is a render. */
+  /** Redraws the grid's changed rows in place between renders (src/terminal/ink/grid-painter.ts); without it, every change is a render. */
   painter?: GridPainting | undefined;
 }
 

@@ -8,7 +8,7 @@ import type { GridSnapshot } from '../src/model/grid-store.js';
 import { gridLines, moveSelection, type GridFilter } from '../src/model/grid-view.js';
 import type { ServiceRow } from '../src/model/grouping.js';
 import { gridColumns, gridHeaderText, gridStatusText, gridTableRows } from '../src/render/grid-table.js';
-import type { DrawnGrid } from '../src/render/ink/grid-painter.js';
+import type { DrawnGrid } from '../src/terminal/ink/grid-painter.js';
 import { visibleDashboardKeys, type DashboardAction } from './dashboard-keys.js';
 
 export type ServiceRequest = 'restart' | 'stop' | 'start' | 'recreate' | 'shell' | 'logs' | 'open';
@@ -31,7 +31,7 @@ export interface DashboardProps {
   /** Where the operator was (selection, filter) when the grid was last on screen. */
   view?: DashboardView | undefined;
   onView?: (view: DashboardView) => void;
-  /** Told what was drawn, so that figures can be redrawn in place between renders (src/render/ink/grid-painter.ts). */
+  /** Told what was drawn, so that figures can be redrawn in place between renders (src/terminal/ink/grid-painter.ts). */
   painter?: { show(drawn: DrawnGrid | undefined): void } | undefined;
 }
 

@@ -4,7 +4,7 @@
 // string-width, which runs a grapheme segmenter and emoji regexes over every line Ink measures
 // (every row, every frame); and ink/build/log-update.js, wrapped so the live grid's figures can
 // be rewritten in place between React renders. Each keeps its module's interface and hands what it
-// does not handle to the original (src/render/ink/).
+// does not handle to the original (src/terminal/ink/).
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,10 +17,10 @@ export const inkBuild = dirname(require.resolve('ink'));
 const stringWidthMain = require.resolve('string-width');
 
 const replaced = {
-  './output.js': join(root, 'src/render/ink/output.ts'),
-  './measure-text.js': join(root, 'src/render/ink/measure-text.ts'),
-  './sanitize-ansi.js': join(root, 'src/render/ink/sanitize-ansi.ts'),
-  './log-update.js': join(root, 'src/render/ink/log-update.ts'),
+  './output.js': join(root, 'src/terminal/ink/output.ts'),
+  './measure-text.js': join(root, 'src/terminal/ink/measure-text.ts'),
+  './sanitize-ansi.js': join(root, 'src/terminal/ink/sanitize-ansi.ts'),
+  './log-update.js': join(root, 'src/terminal/ink/log-update.ts'),
 };
 
 /** Where a module import should go instead, or undefined to resolve it as usual. */
@@ -31,7 +31,7 @@ export function resolveInkPatch(specifier, importerDir) {
   return undefined;
 }
 
-const stringWidthPatch = join(root, 'src/render/ink/string-width.ts');
+const stringWidthPatch = join(root, 'src/terminal/ink/string-width.ts');
 // The patch and the scanner it uses measure single characters with the real string-width.
 const stringWidthExempt = new Set([stringWidthPatch, join(root, 'src/render/cell-width.ts')]);
 

@@ -11,6 +11,9 @@ step "typecheck (app and tests)"
 npx tsc -p tsconfig.json --noEmit
 npx tsc -p tsconfig.test.json
 
+step "layers (dependency-cruiser: rooms, no circles, no I/O in components and screens)"
+npm run --silent layers
+
 step "build and bundle"
 npm run --silent build
 npm run --silent bundle

@@ -4,7 +4,7 @@
  * screens/Provision.tsx until the operator leaves.
  */
 import type { CommandContext } from './command.js';
-import { connectForProvision, prompterWith, summaryLine, type ProvisionRequest } from './commands/provision.js';
+import { connectForProvision, prompterWith, summaryLine, type ProvisionRequest } from './provision-request.js';
 import type { ConnectionFlags } from './connection-options.js';
 import { EXIT } from '../errors.js';
 import { colorEnabled } from '../render/health.js';

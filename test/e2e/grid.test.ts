@@ -10,7 +10,7 @@ import { refusingPrompter } from '../../src/transport/prompter.js';
 import { resolveTarget } from '../../src/transport/target.js';
 import { GridStore, type GridSnapshot } from '../../src/model/grid-store.js';
 import { runAction } from '../../src/docker/service-actions.js';
-import { actionTarget } from '../../src/model/session-store.js';
+import { actionTarget } from '../../src/session/session-store.js';
 import type { StatusReport } from '../../src/model/status-report.js';
 
 let info: LabInfo;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { requireLab } from '../lab/api.js';
 import { ensureFreshVpsImage, startFreshVps, type FreshVps } from '../lab/fresh-vps.js';
-import { provisionRequest } from '../../src/cli/commands/provision.js';
+import { provisionRequest } from '../../src/cli/provision-request.js';
 import { provisionDeps } from '../../src/cli/provision-tui.js';
 import { ProvisionStore } from '../../src/provision/provision-store.js';
 

@@ -6,7 +6,7 @@ import type { AppSession, AppSessionSnapshot, GridPainting } from '../../screens
 import type { GridSnapshot } from '../../src/model/grid-store.js';
 import { ConnectionStore } from '../../src/transport/connection-store.js';
 import { PromptStore } from '../../src/model/prompt-store.js';
-import { GridPainter } from '../../src/render/ink/grid-painter.js';
+import { GridPainter } from '../../src/terminal/ink/grid-painter.js';
 import { view } from '../unit/fixtures/load.js';
 import { gridSnapshot, NOW } from './grid-fixture.js';
 

@@ -29,9 +29,15 @@ export const uiCommand: CommandSpec = {
     optimiseLessEagerly();
     // Loaded only here, so the non-interactive commands do not pay for React and Ink at start-up.
     // The session first: the SSH handshake runs while Ink and the screens are being loaded.
-    const { SessionStore } = await import('../../model/session-store.js');
+    const { SessionStore } = await import('../../session/session-store.js');
     const open = (t: typeof target, f: ConnectionFlags) => {
-      const s = new SessionStore(t, { intervalMs, readonly: Boolean(ctx.values.readonly), flags: f, env: ctx.env });
+      const s = new SessionStore(t, {
+        intervalMs,
+        readonly: Boolean(ctx.values.readonly),
+        flags: f,
+        env: ctx.env,
+        logsRequestFromWords: async (words) => (await import('./logs.js')).logsRequestFromWords(words),
+      });
       void s.start();
       return s;
     };
@@ -43,7 +49,7 @@ export const uiCommand: CommandSpec = {
       import('react').then((m) => m.default),
       import('../../../screens/App.js'),
       import('../../docker/interactive-shell.js'),
-      import('../../render/ink/grid-painter.js'),
+      import('../../terminal/ink/grid-painter.js'),
     ]);
     type HandOver = import('../../../screens/App.js').HandOver;
     const stdout = ctx.stdout as NodeJS.WriteStream;

@@ -1,8 +1,8 @@
 import type { GridSnapshot } from '../../model/grid-store.js';
 import { gridLines, type GridFilter } from '../../model/grid-view.js';
-import { gridHeaderText, gridStatusText, gridTableRows } from '../grid-table.js';
-import { asFrameLine, plainLine, rewriteLines } from '../line-patch.js';
-import { tableBody, tableHeader, type TableColumn } from '../table-body.js';
+import { gridHeaderText, gridStatusText, gridTableRows } from '../../render/grid-table.js';
+import { asFrameLine, plainLine, rewriteLines } from '../../render/line-patch.js';
+import { tableBody, tableHeader, type TableColumn } from '../../render/table-body.js';
 import { hookFrames } from './frame-hook.js';
 
 /** What the Dashboard drew at its last render, and with which view of the grid. */

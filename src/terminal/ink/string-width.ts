@@ -1,5 +1,5 @@
 import originalStringWidth from 'string-width-original';
-import { scanWidth } from '../cell-width.js';
+import { scanWidth } from '../../render/cell-width.js';
 
 type Options = Parameters<typeof originalStringWidth>[1];
 

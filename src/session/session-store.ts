@@ -1,7 +1,7 @@
-import { Store } from './store.js';
-import { PromptStore } from './prompt-store.js';
-import { GridStore } from './grid-store.js';
-import type { ServiceRow } from './grouping.js';
+import { Store } from '../model/store.js';
+import { PromptStore } from '../model/prompt-store.js';
+import { GridStore } from '../model/grid-store.js';
+import type { ServiceRow } from '../model/grouping.js';
 import { connect, type ServerConnection } from '../transport/connection.js';
 import type { Target } from '../transport/target.js';
 import { UserError } from '../errors.js';
@@ -9,10 +9,10 @@ import { sanitise } from '../text/sanitise.js';
 import { describeRecreate, runAction, type ActionResult, type ActionTarget, type ServiceAction } from '../docker/service-actions.js';
 import type { ConnectionFlags } from '../transport/connection-flags.js';
 import { openUnlock, openUnlockCheck, recogniseLockedServer } from '../unlock/unlock-wiring.js';
-import { HostsStore } from './hosts-store.js';
+import { HostsStore } from '../model/hosts-store.js';
 import { createAudit } from '../audit/audit-store.js';
 import { createLogsFeature } from '../logs/logs-feature.js';
-import { logsRequestFromWords } from '../cli/commands/logs.js';
+import type { LogViewRequest } from '../logs/logs-feature.js';
 import { createBackupFeature, profileSettingsSaver } from '../backup/backup-feature.js';
 import { ProfileStore } from '../config/profile-store.js';
 
@@ -27,6 +27,8 @@ export interface SessionOptions {
   /** The flags the session was opened with (the unlock feature resolves its endpoint from them). */
   flags?: ConnectionFlags;
   env?: NodeJS.ProcessEnv;
+  /** Reads `:logs` words as `opsdeck logs` does; the CLI passes its own parser in, so that this room does not reach up into it. */
+  logsRequestFromWords?: (words: readonly string[]) => LogViewRequest | Promise<LogViewRequest>;
 }
 
 /**
@@ -103,7 +105,9 @@ export class SessionStore extends Store<SessionSnapshot> {
   /** A log view: `words` as `opsdeck logs` takes them (`api worker --since 10m --level error`). */
   readonly openLogs = async (words: readonly string[]) => {
     if (!this.#conn) throw new Error('not connected');
-    return createLogsFeature(this.#conn, logsRequestFromWords(words));
+    const parse = this.#opts.logsRequestFromWords;
+    if (!parse) throw new Error('this session opens no log views');
+    return createLogsFeature(this.#conn, await parse(words));
   };
 
   /** Backups and restores of this server's PostgreSQL; wizard settings are saved to its profile. */

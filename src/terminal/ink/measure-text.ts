@@ -1,5 +1,5 @@
 import stringWidth from 'string-width';
-import { BoundedCache } from '../bounded-cache.js';
+import { BoundedCache } from '../../render/bounded-cache.js';
 
 interface Dimensions {
   width: number;

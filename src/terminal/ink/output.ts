@@ -1,5 +1,5 @@
 import InkOutput from 'ink-original/output.js';
-import { composeFrame, type OutputOperation } from '../frame-compose.js';
+import { composeFrame, type OutputOperation } from '../../render/frame-compose.js';
 
 type Transformer = (line: string, index: number) => string;
 
