@@ -13,6 +13,7 @@
  * - The flow owns every passphrase Buffer it is given and zeroes each one as soon as it is
  *   replaced or the flow ends, whatever the outcome.
  */
+import { sanitise } from '../render/sanitise.js';
 import { ConnectionLostError } from '../transport/connect-errors.js';
 import { parseUnlockRun, type RawRun, type UnlockRunOutcome } from './unlock-outcome.js';
 
@@ -132,7 +133,7 @@ export async function runUnlockFlow(o: UnlockFlowOptions): Promise<UnlockFlowRes
           // The initramfs stops Dropbear once it goes on booting: after a success that is the good news.
           return { kind: 'unlocked', devices, connectionEnded: true };
         }
-        return { kind: 'failed', message: (err as Error)?.message ?? String(err), devices };
+        return { kind: 'failed', message: sanitise((err as Error)?.message ?? String(err)), devices };
       }
 
       switch (outcome.kind) {
