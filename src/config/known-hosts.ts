@@ -89,12 +89,24 @@ export function readKnownHostsFiles(files: readonly string[]): KnownHostsParse {
   return all;
 }
 
-/** The name OpenSSH looks up: `host` on port 22, else `[host]:port`. */
+/**
+ * The name OpenSSH looks up: `host` on port 22, else `[host]:port`, lower-cased as ssh(1) does
+ * before any lookup (ssh.c lowercases the host and the HostKeyAlias). A hashed entry only matches
+ * the exact bytes it was made from, so `Web1.Example.com` must be hashed as `web1.example.com`;
+ * otherwise a changed key would look unknown, and accept-new would record an impostor's.
+ */
 export function knownHostsName(host: string, port: number): string {
-  return port === 22 ? host : `[${host}]:${port}`;
+  const h = canonicalHostName(host);
+  return port === 22 ? h : `[${h}]:${port}`;
 }
 
-export function entryMatchesName(entry: KnownHostEntry, name: string): boolean {
+/** Lower-case, as OpenSSH does; applied to every name that is looked up or recorded. */
+export function canonicalHostName(name: string): string {
+  return name.toLowerCase();
+}
+
+export function entryMatchesName(entry: KnownHostEntry, nameIn: string): boolean {
+  const name = canonicalHostName(nameIn);
   if (entry.hashed) {
     const h = crypto.createHmac('sha1', entry.hashed.salt).update(name).digest();
     return crypto.timingSafeEqual(h, entry.hashed.hash);
@@ -160,10 +172,11 @@ export function algorithmsForKeyType(keyType: string): string[] {
 export function formatKnownHostsLine(name: string, blob: Buffer, opts: { hash?: boolean; salt?: Buffer } = {}): string {
   const type = blobKeyType(blob);
   if (!type) throw new Error('not an SSH public key blob');
-  let host = name;
+  const canonical = canonicalHostName(name);
+  let host = canonical;
   if (opts.hash) {
     const salt = opts.salt ?? crypto.randomBytes(20);
-    const h = crypto.createHmac('sha1', salt).update(name).digest();
+    const h = crypto.createHmac('sha1', salt).update(canonical).digest();
     host = `|1|${salt.toString('base64')}|${h.toString('base64')}`;
   }
   return `${host} ${type} ${blob.toString('base64')}`;

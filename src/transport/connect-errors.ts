@@ -4,6 +4,7 @@
  * not retry a changed host key or a refused login).
  */
 import { UserError } from '../errors.js';
+import { sanitise } from '../text/sanitise.js';
 
 export type ConnectStep = 'config' | 'dns' | 'tcp' | 'proxy' | 'handshake' | 'host-key' | 'auth' | 'docker';
 
@@ -39,7 +40,9 @@ export class ConnectionLostError extends UserError {
 export function classifyConnectError(err: unknown, where: string, ctx: { timeoutMs?: number; triedAuth?: string[] } = {}): ConnectError {
   if (err instanceof ConnectError) return err;
   const e = err as NodeJS.ErrnoException & { level?: string };
-  const msg = e?.message ?? String(err);
+  // ssh2 carries the server's own words here (an SSH_MSG_DISCONNECT description, sent before any
+  // host key check, so by anyone on the path): cleaned once, before any message quotes them.
+  const msg = sanitise(e?.message ?? String(err));
   switch (e?.code) {
     case 'ENOTFOUND':
     case 'EAI_AGAIN':

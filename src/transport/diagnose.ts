@@ -111,7 +111,7 @@ async function diagnoseSsh(target: SshTarget, prompter: Prompter, opts: { env?: 
     // Attach the fix hint to the failing step the session reported (or add one).
     const failed = [...steps].reverse().find((s) => s.status === 'fail');
     if (failed && e?.hint) failed.hint = e.hint;
-    if (!failed) steps.push(step(e?.step === 'host-key' || e?.step === 'auth' || e?.step === 'dns' || e?.step === 'tcp' ? e.step : 'handshake', 'fail', (err as Error).message, { hint: e?.hint }));
+    if (!failed) steps.push(step(e?.step === 'host-key' || e?.step === 'auth' || e?.step === 'dns' || e?.step === 'tcp' ? e.step : 'handshake', 'fail', sanitise((err as Error)?.message ?? String(err)), { hint: e?.hint }));
     // The SSH steps after the one that failed never ran: say so, in order.
     const sshSteps: DoctorStepName[] = target.via.kind === 'command' || multi ? ['handshake', 'host-key', 'auth'] : ['dns', 'tcp', 'handshake', 'host-key', 'auth'];
     for (const s of sshSteps) if (!steps.some((x) => x.step === s && (!multi || x.hop === endpointLabel(target)))) steps.push(step(s, 'skip', 'skipped: an earlier step failed', multi ? { hop: endpointLabel(target) } : {}));

@@ -14,6 +14,7 @@ import {
   algorithmsForKeyType,
   appendKnownHostsLine,
   blobKeyType,
+  canonicalHostName,
   checkHostKey,
   fingerprintSHA256,
   formatKnownHostsLine,
@@ -51,7 +52,7 @@ export interface HostKeyPolicy {
 }
 
 export function createHostKeyPolicy(endpoint: SshEndpoint, prompter: Prompter, opts: { pinnedKey?: Buffer } = {}): HostKeyPolicy {
-  const lookupName = endpoint.knownHosts.alias ?? knownHostsName(endpoint.host, endpoint.port);
+  const lookupName = endpoint.knownHosts.alias !== undefined ? canonicalHostName(endpoint.knownHosts.alias) : knownHostsName(endpoint.host, endpoint.port);
   const files = [...endpoint.knownHosts.userFiles, ...endpoint.knownHosts.globalFiles];
   const known = readKnownHostsFiles(files);
   let types = knownKeyTypes(known.entries, lookupName);

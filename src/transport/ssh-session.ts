@@ -87,7 +87,7 @@ export class SshSession {
     try {
       await this.#establish();
     } catch (err) {
-      const e = err instanceof ConnectError ? err : new ConnectError('handshake', (err as Error)?.message ?? String(err));
+      const e = err instanceof ConnectError ? err : new ConnectError('handshake', sanitise((err as Error)?.message ?? String(err)));
       this.store.failed(e.message, e.hint);
       throw e;
     }

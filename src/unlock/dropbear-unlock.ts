@@ -8,7 +8,8 @@
  */
 import type { Prompter } from '../transport/prompter.js';
 import { SshSession } from '../transport/ssh-session.js';
-import { runUnlockFlow, type UnlockFlowOptions, type UnlockFlowResult } from './unlock-flow.js';
+import { ConnectError } from '../transport/connect-errors.js';
+import { PassphraseWithheld, runUnlockFlow, type UnlockFlowOptions, type UnlockFlowResult } from './unlock-flow.js';
 import type { RawRun } from './unlock-outcome.js';
 import type { UnlockEndpoint } from './unlock-settings.js';
 
@@ -28,6 +29,8 @@ export class DropbearConnection {
   #prompter: Prompter;
   #debug: ((line: string) => void) | undefined;
   #session: SshSession | undefined;
+  /** The host key of the first login: a new connection must meet the same one. */
+  #firstKey: string | undefined;
 
   constructor(endpoint: UnlockEndpoint, prompter: Prompter, debug?: (line: string) => void) {
     this.#endpoint = endpoint;
@@ -41,17 +44,30 @@ export class DropbearConnection {
     await session.open();
     this.#session = session;
     const hop = session.hops[session.hops.length - 1];
-    return { serverVersion: hop?.serverVersion ?? '', hostKey: hop ? `${hop.hostKey.keyType} ${hop.hostKey.fingerprint}` : '' };
+    const hostKey = hop ? `${hop.hostKey.keyType} ${hop.hostKey.fingerprint}` : '';
+    if (this.#firstKey === undefined) this.#firstKey = hostKey;
+    else if (hostKey !== this.#firstKey) {
+      await session.close();
+      this.#session = undefined;
+      throw new ConnectError('host-key', `${this.#endpoint.target.label}: the initramfs answered a new connection with ${hostKey}, not ${this.#firstKey} as before`, {
+        hint: 'Nothing was sent. Someone may be intercepting the connection; check the server before unlocking again.',
+        retryable: false,
+      });
+    }
+    return { serverVersion: hop?.serverVersion ?? '', hostKey };
   }
 
   /**
    * One cryptroot-unlock call. Dropbear may have dropped an idle connection while someone typed
-   * (its -I option): log in again first; never after the passphrase has left.
+   * (its -I option): log in again (same host key required), but do not send the passphrase over
+   * the new connection: PassphraseWithheld makes the flow ask for it again.
    */
   async run(passphrase: Buffer, timeoutMs = RUN_TIMEOUT_MS): Promise<RawRun> {
     if (!this.#session?.connected) {
       await this.#session?.close();
+      this.#session = undefined;
       await this.open();
+      throw new PassphraseWithheld();
     }
     return this.#session!.exec([this.#endpoint.command], { stdin: passphrase, timeoutMs });
   }

@@ -10,9 +10,12 @@
  *   reading it. A refusal on the next device costs one of its tries and we ask.
  * - "Try again later" and the askpass timeout mean the initramfs is not ready: retry after a
  *   short, growing pause, a few times.
+ * - A passphrase is never resent over a new connection: when `run` had to connect again it
+ *   throws PassphraseWithheld and the flow asks again (or stops, when nobody can be asked).
  * - The flow owns every passphrase Buffer it is given and zeroes each one as soon as it is
  *   replaced or the flow ends, whatever the outcome.
  */
+import { sanitise } from '../text/sanitise.js';
 import { ConnectionLostError } from '../transport/connect-errors.js';
 import { parseUnlockRun, type RawRun, type UnlockRunOutcome } from './unlock-outcome.js';
 
@@ -21,9 +24,21 @@ export interface PassphraseQuestion {
   device: string | undefined;
   /** Tries left on that device, counting the answers of this session (others may have used some). */
   triesLeft: number | undefined;
-  reason: 'first' | 'bad-passphrase' | 'empty';
+  reason: 'first' | 'bad-passphrase' | 'empty' | 'reconnected';
   /** The device whose passphrase was just tried on `device` and refused. */
   reusedFrom?: string;
+}
+
+/**
+ * Thrown by `run` instead of sending when the connection it had was gone and a new one had to be
+ * opened: a passphrase is only sent over the connection whose host key was checked when it was
+ * typed (or first reused), so the flow asks again rather than resend it.
+ */
+export class PassphraseWithheld extends Error {
+  constructor() {
+    super('the connection to the initramfs was opened again; the passphrase was not sent over the new one');
+    this.name = 'PassphraseWithheld';
+  }
 }
 
 export type UnlockEvent =
@@ -128,11 +143,20 @@ export async function runUnlockFlow(o: UnlockFlowOptions): Promise<UnlockFlowRes
       try {
         outcome = parseUnlockRun(await o.run(current!));
       } catch (err) {
+        if (err instanceof PassphraseWithheld) {
+          replace(undefined);
+          reusedFrom = undefined;
+          if (!o.canAskAgain) {
+            return { kind: 'failed', message: `${err.message}: run the unlock again (a passphrase given once is not resent after a reconnect)`, devices };
+          }
+          question = { device: question.device, triesLeft: question.triesLeft, reason: 'reconnected' };
+          continue;
+        }
         if (devices.length > 0 && err instanceof ConnectionLostError) {
           // The initramfs stops Dropbear once it goes on booting: after a success that is the good news.
           return { kind: 'unlocked', devices, connectionEnded: true };
         }
-        return { kind: 'failed', message: (err as Error)?.message ?? String(err), devices };
+        return { kind: 'failed', message: sanitise((err as Error)?.message ?? String(err)), devices };
       }
 
       switch (outcome.kind) {

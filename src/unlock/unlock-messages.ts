@@ -35,6 +35,7 @@ export function describeQuestion(label: string, q: PassphraseQuestion): { prompt
       ? `The passphrase of ${q.reusedFrom} does not open ${q.device ?? 'this disk'}: ${triesText(q.triesLeft ?? 0)}.`
       : `Wrong passphrase: ${triesText(q.triesLeft ?? 0)} (tries made elsewhere count too).`;
   } else if (q.reason === 'empty') note = 'Nothing typed: an empty passphrase is not sent.';
+  else if (q.reason === 'reconnected') note = 'The connection to the initramfs dropped and was opened again: type the passphrase again (it is never resent over a new connection).';
   return { prompt, note };
 }
 

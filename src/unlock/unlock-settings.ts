@@ -115,6 +115,10 @@ export async function resolveUnlockEndpoint(
     ...resolved,
     label: `${main.label} (initramfs)`,
     identityFiles: [...new Set(identityFiles)],
+    // The passphrase goes only to a key pinned in the initramfs known_hosts or confirmed for this
+    // run (--accept-new on this command line, or yes to the question). accept-new / no from
+    // ssh_config, often a `Host *` line written for ordinary servers, is no such confirmation.
+    strictHostKeyChecking: flags['accept-new'] ? 'accept-new' : resolved.strictHostKeyChecking === 'yes' ? 'yes' : 'ask',
     // Never the server's HostKeyAlias or its known_hosts files: the initramfs key is pinned on its own.
     knownHosts: { userFiles: [knownHostsFile], globalFiles: [], hashNew: resolved.knownHosts.hashNew },
   };

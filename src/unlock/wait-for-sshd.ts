@@ -4,6 +4,7 @@
  * changed key ends the wait at once, with the transport's own refusal. On timeout the result
  * carries what to check, in the order an on-call engineer would.
  */
+import { sanitise } from '../text/sanitise.js';
 import { ConnectError } from '../transport/connect-errors.js';
 import type { HostKeyOutcome } from '../transport/host-key-policy.js';
 import type { Prompter } from '../transport/prompter.js';
@@ -68,7 +69,7 @@ export async function waitForSshdWith(deps: WaitDeps, o: WaitOptions): Promise<W
           return { kind: 'refused', elapsedMs: now() - t0, error: err };
         }
         // sshd answered but went away again (still starting, MaxStartups): keep knocking.
-        last = `sshd answered but ${(err as Error)?.message ?? String(err)}`;
+        last = `sshd answered but ${sanitise((err as Error)?.message ?? String(err))}`;
       }
     } else last = describeProbe(probe);
     const elapsedMs = now() - t0;

@@ -87,22 +87,27 @@ describe('the exec channel to Dropbear', () => {
     expect(r).toEqual({ kind: 'unlocked', devices: ['nvme0n1p3_crypt'], connectionEnded: false });
   });
 
-  it('a slow typist: Dropbear drops the idle connection (-I), opsdeck logs in again before sending', async () => {
+  it('a slow typist: Dropbear drops the idle connection (-I); opsdeck logs in again and asks again before sending', async () => {
     await resetUnlock();
     const idle = await startDropbear({ port: 22246, authorizedKeys: [`command="${lab.dropbear.unlockCommand}" ${clientKey}`], extraOptions: ['-I', '2'] });
     try {
       profile(idle.port);
       pin(idle);
+      const reasons: string[] = [];
       const r = await unlockThroughDropbear(await endpoint(), {
         prompter: refusingPrompter,
         canAskAgain: true,
-        // Longer than Dropbear's idle timeout: the connection made before the question is gone.
-        ask: async () => {
-          await new Promise((res) => setTimeout(res, 4000));
+        ask: async (q) => {
+          reasons.push(q.reason);
+          // The first answer takes longer than Dropbear's idle timeout: the connection made before it is gone.
+          if (reasons.length === 1) await new Promise((res) => setTimeout(res, 4000));
           return Buffer.from(lab.dropbear.passphrase);
         },
       });
       expect(r).toEqual({ kind: 'unlocked', devices: ['nvme0n1p3_crypt'], connectionEnded: false });
+      // The passphrase typed for the first connection never went over the second one.
+      expect(reasons).toEqual(['first', 'reconnected']);
+      expect(unlockState().attempts).toHaveLength(1);
       expect(idle.log().match(/Pubkey auth succeeded/g)?.length).toBe(2);
     } finally {
       await idle.stop();
@@ -136,6 +141,32 @@ describe('the initramfs host key', () => {
     expect(fs.existsSync(kh)).toBe(false);
     expect(unlockState().attempts).toEqual([]);
     expect(plain.log().slice(logBefore)).not.toMatch(/Pubkey auth succeeded/);
+  });
+
+  it('unknown, with StrictHostKeyChecking accept-new or no in ssh_config\'s Host *: still refused, nothing recorded, nothing sent', async () => {
+    await resetUnlock();
+    profile(plain.port, { command: lab.dropbear.unlockCommand });
+    const kh = path.join(home, `kh-${plain.port}`);
+    const sshDir = path.join(home, '.ssh');
+    fs.mkdirSync(sshDir, { recursive: true, mode: 0o700 });
+    const userConfig = path.join(sshDir, 'config');
+    try {
+      for (const value of ['accept-new', 'no']) {
+        fs.rmSync(kh, { force: true });
+        fs.writeFileSync(userConfig, `Host *\n  StrictHostKeyChecking ${value}\n`, { mode: 0o600 });
+        const logBefore = plain.log().length;
+        const watch = watchArgv(lab.dropbear.passphrase);
+        const r = await runCli(['unlock', '--host', 'web-1', '--config', cfg, '--passphrase-fd', '3', '--no-wait'], { env: { HOME: home }, passphrase: lab.dropbear.passphrase });
+        expect(await watch.stop()).toEqual([]);
+        expect(r.code).toBe(2);
+        expect(r.stderr).toContain(`unknown host key (ssh-ed25519 ${plain.hostKey.fingerprint}) and nobody confirmed it`);
+        expect(fs.existsSync(kh)).toBe(false);
+        expect(unlockState().attempts).toEqual([]);
+        expect(plain.log().slice(logBefore)).not.toMatch(/Pubkey auth succeeded/);
+      }
+    } finally {
+      fs.rmSync(userConfig, { force: true });
+    }
   });
 
   it('unknown + --accept-new: recorded in the initramfs known_hosts (not the normal one), then unlocked', async () => {

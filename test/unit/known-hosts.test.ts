@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +19,8 @@ import {
 // Made with: ssh-keygen -t ed25519; a known_hosts line for [127.0.0.1]:22022; ssh-keygen -H; ssh-keygen -lf.
 const VECTOR_KEY_B64 = 'AAAAC3NzaC1lZDI1NTE5AAAAID0U9ViQZNI0w4c/xLQCTzscBzMM1GhwNhPPx+5L6Tq3';
 const VECTOR_HASHED = '|1|aIAQATeA+gFrGByiGDufQRKKzvU=|7aSK2PzcLXYMMLx0EAV3/eYg9Lg= ssh-ed25519 ' + VECTOR_KEY_B64;
+const VECTOR_HASHED_WEB1 = '|1|76PgX3VAV45k0JZMPrD6LW3yP7g=|/XsgQEBG1+CYzYIyZcl7Vry/NQ8= ssh-ed25519 ' + VECTOR_KEY_B64;
+const VECTOR_HASHED_WEB1_2222 = '|1|F45ZVqT1JiExrnHPxGB6OBX3fLY=|EPLi8k5H5qo1aly2qf0rVzf3i2g= ssh-ed25519 ' + VECTOR_KEY_B64;
 const VECTOR_FP = 'SHA256:65uZksUf/zeHYrjExTX6l+mMjx9z/vX5LAv2HvrvgyY';
 
 function newKey(type: 'ed25519' | 'ecdsa' | 'rsa' = 'ed25519'): Buffer {
@@ -43,6 +46,26 @@ describe('host names', () => {
     expect(entryMatchesName(entries[0]!, '[127.0.0.1]:22022')).toBe(true);
     expect(entryMatchesName(entries[0]!, '127.0.0.1')).toBe(false);
     expect(entryMatchesName(entries[0]!, '[127.0.0.1]:22')).toBe(false);
+  });
+  it('lower-cases the name like ssh(1), so a hashed entry for web1.example.com matches Web1.Example.com', () => {
+    // ssh-keygen -H of "web1.example.com …" and "[web1.example.com]:2222 …" (the vector key above).
+    const text = `${VECTOR_HASHED_WEB1}\n${VECTOR_HASHED_WEB1_2222}\n`;
+    const { entries } = parseKnownHosts(text, 'kh');
+    expect(knownHostsName('Web1.Example.com', 22)).toBe('web1.example.com');
+    expect(knownHostsName('Web1.Example.com', 2222)).toBe('[web1.example.com]:2222');
+    expect(entryMatchesName(entries[0]!, knownHostsName('Web1.Example.com', 22))).toBe(true);
+    expect(entryMatchesName(entries[0]!, 'WEB1.EXAMPLE.COM')).toBe(true);
+    expect(entryMatchesName(entries[1]!, knownHostsName('WEB1.example.COM', 2222))).toBe(true);
+    // Another key offered under the mixed-case name is a changed key, never an unknown one.
+    expect(checkHostKey(entries, knownHostsName('Web1.Example.com', 22), newKey()).status).toBe('changed');
+    expect(checkHostKey(entries, 'Web1.Example.com', Buffer.from(VECTOR_KEY_B64, 'base64')).status).toBe('known');
+  });
+  it('records names lower-cased, plain or hashed, so ssh finds them too', () => {
+    const key = newKey();
+    expect(formatKnownHostsLine('[Web1.Example.com]:2222', key).split(' ')[0]).toBe('[web1.example.com]:2222');
+    const { entries } = parseKnownHosts(formatKnownHostsLine('Web1.Example.com', key, { hash: true }), 'kh');
+    const h = crypto.createHmac('sha1', entries[0]!.hashed!.salt).update('web1.example.com').digest();
+    expect(h.equals(entries[0]!.hashed!.hash)).toBe(true);
   });
   it('matches comma lists, wildcards and negations in plain entries', () => {
     const k = newKey().toString('base64');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConnectionLostError } from '../../src/transport/connect-errors.js';
-import { runUnlockFlow, type PassphraseQuestion, type UnlockEvent, type UnlockFlowOptions } from '../../src/unlock/unlock-flow.js';
+import { PassphraseWithheld, runUnlockFlow, type PassphraseQuestion, type UnlockEvent, type UnlockFlowOptions } from '../../src/unlock/unlock-flow.js';
 import type { RawRun } from '../../src/unlock/unlock-outcome.js';
 
 /**
@@ -208,6 +208,41 @@ describe('the unlock flow', () => {
     expect(r).toMatchObject({ kind: 'failed', devices: [] });
     expect((r as { message: string }).message).not.toContain('pw');
     expect(given.given.every(zeroed)).toBe(true);
+  });
+
+  it('a passphrase typed before a reconnect is not sent over the new connection: it is asked for again', async () => {
+    const initramfs = fakeInitramfs({ devices: { sda3_crypt: 'pw' } });
+    let calls = 0;
+    // What DropbearConnection.run does when it had to log in again: nothing sent.
+    const run = async (pass: Buffer) => (++calls === 1 ? Promise.reject(new PassphraseWithheld()) : initramfs.run(pass));
+    const a = answers('pw', 'pw');
+    const { p } = flow({ run, ask: a.ask });
+    expect(await p).toEqual({ kind: 'unlocked', devices: ['sda3_crypt'], connectionEnded: false });
+    expect(a.questions.map((q) => q.reason)).toEqual(['first', 'reconnected']);
+    // Only the second answer left (the check for another locked disk reuses it).
+    expect(initramfs.buffers.length).toBeGreaterThan(0);
+    expect(initramfs.buffers.every((b) => b === a.given[1])).toBe(true);
+    expect(a.given.every(zeroed)).toBe(true);
+  });
+
+  it('a passphrase going on to the next disk is asked for again after a reconnect, not reused', async () => {
+    const initramfs = fakeInitramfs({ devices: { a_crypt: 'pw', b_crypt: 'pw' } });
+    let calls = 0;
+    const run = async (pass: Buffer) => (++calls === 2 ? Promise.reject(new PassphraseWithheld()) : initramfs.run(pass));
+    const a = answers('pw', 'pw');
+    const { p } = flow({ run, ask: a.ask });
+    expect(await p).toMatchObject({ kind: 'unlocked', devices: ['a_crypt', 'b_crypt'] });
+    expect(a.questions.map((q) => q.reason)).toEqual(['first', 'reconnected']);
+    expect(initramfs.buffers.slice(1).every((b) => b === a.given[1])).toBe(true);
+  });
+
+  it('scripted (--passphrase-fd): after a reconnect the given passphrase is not resent; the run stops and zeroes it', async () => {
+    const initial = Buffer.from('pw');
+    const a = answers();
+    const { p } = flow({ run: async () => Promise.reject(new PassphraseWithheld()), ask: a.ask, initial, canAskAgain: false });
+    expect(await p).toMatchObject({ kind: 'failed', message: expect.stringContaining('not resent after a reconnect') });
+    expect(a.questions).toEqual([]);
+    expect(zeroed(initial)).toBe(true);
   });
 
   it('a missing program and unexpected answers end the flow with what the server said', async () => {

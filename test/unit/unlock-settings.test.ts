@@ -83,6 +83,16 @@ describe('where the initramfs is', () => {
     expect(u.target.strictHostKeyChecking).toBe('accept-new');
   });
 
+  it('accept-new or no from ssh_config (a Host * block) is not trust for the initramfs: the key must be pinned or confirmed', async () => {
+    for (const value of ['accept-new', 'no', 'ask', 'yes']) {
+      fs.writeFileSync(sshConfig, fs.readFileSync(sshConfig, 'utf8').replace(/\nHost \*\n  StrictHostKeyChecking \S+\n$/, '\n') + `Host *\n  StrictHostKeyChecking ${value}\n`);
+      const m = await main();
+      expect(m.strictHostKeyChecking).toBe(value);
+      const u = await resolveUnlockEndpoint(m, flags(), env(), { systemSshConfig: null });
+      expect(u.target.strictHostKeyChecking).toBe(value === 'yes' ? 'yes' : 'ask');
+    }
+  });
+
   it('a local profile cannot be unlocked from here', async () => {
     const store = new ProfileStore({ configPath: cfg });
     store.add({ name: 'box', local: true });
