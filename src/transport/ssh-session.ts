@@ -69,6 +69,7 @@ export class SshSession {
   #sleep: ReturnType<typeof cancellableSleep> | undefined;
   #slots: ChannelSlots;
   #reconnecting = false;
+  #watchdog: NodeJS.Timeout | undefined;
   /** TCP (or ProxyCommand) connections opened by this session, for the benchmark and tests. */
   connectsMade = 0;
 
@@ -119,6 +120,7 @@ export class SshSession {
     if (this.#closing) return;
     this.#closing = true;
     this.#sleep?.cancel();
+    clearInterval(this.#watchdog);
     const chain = this.#chain;
     this.#chain = [];
     this.#client = undefined;
@@ -153,6 +155,7 @@ export class SshSession {
           ...(this.#opts.debug ? { debug: this.#opts.debug } : {}),
         });
         this.#pinned.set(label, r.hostKeyBlob);
+        if (i === 0) this.#watchSilence(sock, hop.keepaliveIntervalMs);
         batchWrites(sock);
         installAckNudge(r.client, sock, r.serverVersion);
         clients.push(r.client);
@@ -179,6 +182,28 @@ export class SshSession {
     this.#chain = clients;
     this.#client = clients[clients.length - 1];
     this.hops = infos;
+  }
+
+  /**
+   * ssh2 sends a keepalive every interval and gives up only after countMax of them went
+   * unanswered (45 s by default): until then a frozen server looks connected. A healthy server
+   * answers each keepalive within a round trip, so nothing at all for one interval and a
+   * little more is a stall, shown on the status line while ssh2 keeps waiting.
+   */
+  #watchSilence(sock: Duplex, intervalMs: number): void {
+    clearInterval(this.#watchdog);
+    let lastHeard = Date.now();
+    sock.on('data', () => {
+      lastHeard = Date.now();
+      if (this.#client && this.store.getSnapshot().state.status === 'connected') this.store.silent(undefined);
+    });
+    const limit = intervalMs + SILENCE_GRACE_MS;
+    const timer = setInterval(() => {
+      if (sock.destroyed) return clearInterval(timer);
+      if (this.#client && Date.now() - lastHeard > limit) this.store.silent(lastHeard);
+    }, 1000);
+    timer.unref?.();
+    this.#watchdog = timer;
   }
 
   #onDrop(generation: number, lastError: string | undefined): void {
@@ -317,6 +342,8 @@ function dieWith<T extends ClientChannel>(client: ClientType, ch: T): T {
 }
 
 const EXEC_OPEN_RETRIES = 4;
+/** How late a keepalive answer may be before the connection counts as stalled. */
+const SILENCE_GRACE_MS = 2000;
 
 class ExecChannelRefused extends UserError {
   constructor(label: string, reason: string) {

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import xterm from '@xterm/headless';
 import type { LabInfo } from '../lab/api.js';
+import { pingDocker } from '../lab/dockerd.js';
 import { shippedNodeFlags } from '../../scripts/bundle.mjs';
 import { shellCommand } from '../../src/transport/shell-quote.js';
 import { banner, childPidsOf, isAlive, tmpDir } from './transport-helpers.js';
@@ -180,13 +181,7 @@ export interface PrivateDockerd {
   remove(): Promise<void>;
 }
 
-function pingSocket(socket: string): boolean {
-  try {
-    return execFileSync('curl', ['-s', '--max-time', '2', '--unix-socket', socket, 'http://d/_ping'], { encoding: 'utf8' }) === 'OK';
-  } catch {
-    return false;
-  }
-}
+const pingSocket = (socket: string): Promise<boolean> => pingDocker(socket, 2000);
 
 /**
  * A dockerd of our own, started as the lab starts its one (test/lab/dockerd.ts): own socket,
@@ -222,11 +217,11 @@ export async function privateDockerd(): Promise<PrivateDockerd> {
     );
     fs.closeSync(out);
     const started = child;
-    for (let i = 0; i < 600 && !pingSocket(socket); i++) {
+    for (let i = 0; i < 600 && !(await pingSocket(socket)); i++) {
       if (started.exitCode !== null) break;
       await sleep(100);
     }
-    if (!pingSocket(socket)) throw new Error(`private dockerd did not start: ${fs.readFileSync(log, 'utf8').slice(-800)}`);
+    if (!(await pingSocket(socket))) throw new Error(`private dockerd did not start: ${fs.readFileSync(log, 'utf8').slice(-800)}`);
   };
   const stop = async () => {
     const p = pid();
