@@ -70,6 +70,8 @@ export class SshSession {
   #slots: ChannelSlots;
   #reconnecting = false;
   #watchdog: NodeJS.Timeout | undefined;
+  /** The first hop's socket (TCP or ProxyCommand): what carries the whole chain. */
+  #sock: Duplex | undefined;
   /** TCP (or ProxyCommand) connections opened by this session, for the benchmark and tests. */
   connectsMade = 0;
 
@@ -122,9 +124,15 @@ export class SshSession {
     this.#sleep?.cancel();
     clearInterval(this.#watchdog);
     const chain = this.#chain;
+    const sock = this.#sock;
     this.#chain = [];
     this.#client = undefined;
+    this.#sock = undefined;
     await Promise.all(chain.reverse().map((c) => endClient(c)));
+    // ssh2's destroy() does nothing once end() was called, and end() waits until the server has
+    // read what we sent: a frozen server never does, and the open socket kept the process alive
+    // after quit. The socket goes by our hand.
+    sock?.destroy();
     this.store.closed();
   }
 
@@ -155,7 +163,10 @@ export class SshSession {
           ...(this.#opts.debug ? { debug: this.#opts.debug } : {}),
         });
         this.#pinned.set(label, r.hostKeyBlob);
-        if (i === 0) this.#watchSilence(sock, hop.keepaliveIntervalMs);
+        if (i === 0) {
+          this.#watchSilence(sock, hop.keepaliveIntervalMs);
+          this.#sock = sock;
+        }
         batchWrites(sock);
         installAckNudge(r.client, sock, r.serverVersion);
         clients.push(r.client);

@@ -83,4 +83,30 @@ describe('the session sshd frozen for 30 s', () => {
       expect(grid.stderr()).not.toMatch(/\n\s+at /);
     }
   }, 180_000);
+
+  it('quits at once while the server is frozen', async () => {
+    const grid = startPtyApp([...hostArgs(sshd!, lab.docker.socketPath), '--interval', '1000']);
+    const text = async () => (await grid.screen()).join('\n');
+    try {
+      for (let t = Date.now(); !/^SERVICE +STATE +HEALTH/m.test(await text()) || !/connected \(/.test(await text()); await sleep(100)) {
+        expect(Date.now() - t < 60_000, `the grid never came up:\n${await text()}`).toBe(true);
+      }
+      frozen = sshd!.sessionPids();
+      for (const p of frozen) process.kill(p, 'SIGSTOP');
+      for (let t = Date.now(); !/no answer for \d+s/.test(await text()); await sleep(100)) {
+        expect(Date.now() - t < 15_000, `the stall never showed:\n${await text()}`).toBe(true);
+      }
+      const t0 = Date.now();
+      grid.write('q');
+      const code = await Promise.race([grid.exited, sleep(10_000).then(() => 'still running after 10 s' as const)]);
+      const took = Date.now() - t0;
+      console.log(`faults-freeze: quit while frozen took ${took} ms`);
+      expect(code).toBe(0);
+      expect(took).toBeLessThan(3000);
+    } finally {
+      for (const p of frozen) process.kill(p, 'SIGCONT');
+      frozen = [];
+      if (grid.child.exitCode === null) grid.child.kill('SIGKILL');
+    }
+  }, 120_000);
 });
