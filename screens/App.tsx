@@ -474,11 +474,12 @@ function ConnectedBar({ title, connection, color }: { title: string; connection:
   // A countdown ("next in 4s") must tick even when nothing else changes.
   const [, setTick] = useState(0);
   useEffect(() => {
-    if (c.state.status !== 'reconnecting') return;
+    const silent = c.state.status === 'connected' && c.state.silentSince !== undefined;
+    if (c.state.status !== 'reconnecting' && !silent) return;
     const t = setInterval(() => setTick((n) => n + 1), 1000);
     return () => clearInterval(t);
-  }, [c.state.status]);
-  const level: StatusLevel = c.state.status === 'connected' ? 'ok' : c.state.status === 'reconnecting' || c.state.status === 'connecting' ? 'warn' : 'error';
+  }, [c.state.status, c.state.status === 'connected' && c.state.silentSince !== undefined]);
+  const level: StatusLevel = c.state.status === 'connected' ? (c.state.silentSince === undefined ? 'ok' : 'warn') : c.state.status === 'reconnecting' || c.state.status === 'connecting' ? 'warn' : 'error';
   return <StatusBar title={title} state={describeConnectionState(c.state)} level={level} color={color} />;
 }
 

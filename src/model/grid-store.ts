@@ -102,6 +102,9 @@ export class GridStore extends Store<GridSnapshot> {
   #running = false;
   #stale = false;
   #unsubReconnect: (() => void) | undefined;
+  #recoverTimer: NodeJS.Timeout | undefined;
+  #recoverAttempt = 0;
+  #recovery: Promise<void> = Promise.resolve();
 
   constructor(src: GridSource, opts: GridStoreOptions = {}) {
     const now = opts.now ?? Date.now;
@@ -146,6 +149,8 @@ export class GridStore extends Store<GridSnapshot> {
     this.#events?.stop();
     this.#events = undefined;
     this.#sampler.stop();
+    clearTimeout(this.#recoverTimer);
+    this.#recoverTimer = undefined;
     clearTimeout(this.#inspectTimer);
     clearTimeout(this.#publishTimer);
     clearInterval(this.#hostTimer);
@@ -188,7 +193,8 @@ export class GridStore extends Store<GridSnapshot> {
     this.#markDirty();
   }
 
-  async #loadAll(): Promise<void> {
+  /** False when the load failed; `keepOnError` leaves the last rows on screen, marked stale. */
+  async #loadAll(opts: { keepOnError?: boolean } = {}): Promise<boolean> {
     try {
       await negotiateApiVersion(this.#src.docker);
       // The header's host facts take an exec on the server: they arrive while containers are inspected.
@@ -203,8 +209,13 @@ export class GridStore extends Store<GridSnapshot> {
       await primed;
       this.#stale = false;
       this.#publishNow('ready');
+      return true;
     } catch (err) {
-      this.#publishNow('error', err);
+      if (opts.keepOnError && this.getSnapshot().status === 'ready') {
+        this.#stale = true;
+        this.#markDirty();
+      } else this.#publishNow('error', err);
+      return false;
     }
   }
 
@@ -251,22 +262,57 @@ export class GridStore extends Store<GridSnapshot> {
           if (!this.#running) return;
           this.#stale = true;
           this.#markDirty();
+          this.#scheduleRecovery();
         },
       });
       // stop() may have run while the stream was being opened: nobody would end it then.
       if (!this.#running) events.stop();
-      else this.#events = events;
+      else {
+        this.#events = events;
+        this.#recoverAttempt = 0;
+      }
     } catch {
       this.#stale = true;
       this.#markDirty();
+      this.#scheduleRecovery();
     }
+  }
+
+  /**
+   * The events stream also ends when dockerd goes away (restarted, upgraded) while SSH stays
+   * up: no reconnect will come to resume it, so the grid tries again by itself, 1 s, 2 s, 4 s …
+   * up to 10 s apart. While SSH is down these tries fail fast and the reconnect resumes first.
+   */
+  #scheduleRecovery(): void {
+    if (!this.#running || this.#recoverTimer) return;
+    const delay = Math.min(10_000, 1000 * 2 ** Math.min(this.#recoverAttempt++, 4));
+    this.#recoverTimer = setTimeout(() => {
+      this.#recoverTimer = undefined;
+      this.#recoverNow();
+    }, delay);
+    this.#recoverTimer.unref?.();
+  }
+
+  /** One recovery at a time: a reconnect and a retry timer must not open two event streams. */
+  #recoverNow(): void {
+    this.#recovery = this.#recovery.then(async () => {
+      if (!this.#running || !this.#stale) return;
+      this.#events?.stop();
+      this.#events = undefined;
+      if (!(await this.#loadAll({ keepOnError: true }))) return this.#scheduleRecovery();
+      if (this.#running) await this.#followEvents();
+    });
   }
 
   async #resume(): Promise<void> {
     if (!this.#running) return;
-    this.#events?.stop();
-    await this.#loadAll();
-    await this.#followEvents();
+    clearTimeout(this.#recoverTimer);
+    this.#recoverTimer = undefined;
+    this.#recoverAttempt = 0;
+    // The stream may not have noticed the drop yet: what is on screen is from before it.
+    this.#stale = true;
+    this.#recoverNow();
+    await this.#recovery;
   }
 
   #onEvent(ev: DockerEvent, opts: { reinspect?: boolean } = {}): void {

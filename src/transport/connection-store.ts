@@ -11,7 +11,13 @@ export type DockerPath = 'streamlocal' | 'dial-stdio' | 'local';
 
 export type ConnectionState =
   | { status: 'connecting'; since: number }
-  | { status: 'connected'; since: number; path?: DockerPath }
+  | {
+      status: 'connected';
+      since: number;
+      path?: DockerPath;
+      /** Set while the server has sent nothing for longer than a keepalive answer takes: local epoch ms of its last byte. */
+      silentSince?: number;
+    }
   | {
       status: 'reconnecting';
       since: number;
@@ -96,6 +102,14 @@ export class ConnectionStore {
     if (s.status === 'connected' && s.path !== path) this.#set({ state: { ...s, path } });
   }
 
+  /** The server went quiet (lastHeardAt: its last byte), or spoke again (undefined). */
+  silent(lastHeardAt: number | undefined): void {
+    const s = this.#snapshot.state;
+    if (s.status !== 'connected' || s.silentSince === lastHeardAt) return;
+    const { silentSince: _old, ...rest } = s;
+    this.#set({ state: lastHeardAt === undefined ? rest : { ...rest, silentSince: lastHeardAt } });
+  }
+
   reconnecting(attempt: number, nextInMs: number, lastError?: string): void {
     const now = this.#now();
     this.#set({
@@ -133,8 +147,11 @@ export function describeConnectionState(state: ConnectionState, now: number = Da
   switch (state.status) {
     case 'connecting':
       return 'connecting';
-    case 'connected':
-      return state.path ? `connected (${state.path})` : 'connected';
+    case 'connected': {
+      const base = state.path ? `connected (${state.path})` : 'connected';
+      if (state.silentSince === undefined) return base;
+      return `${base}, no answer for ${Math.max(0, Math.floor((now - state.silentSince) / 1000))}s`;
+    }
     case 'reconnecting': {
       const left = Math.max(0, Math.ceil((state.retryAt - now) / 1000));
       return `reconnecting, attempt ${state.attempt}, next in ${left}s`;

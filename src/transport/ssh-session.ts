@@ -69,6 +69,9 @@ export class SshSession {
   #sleep: ReturnType<typeof cancellableSleep> | undefined;
   #slots: ChannelSlots;
   #reconnecting = false;
+  #watchdog: NodeJS.Timeout | undefined;
+  /** The first hop's socket (TCP or ProxyCommand): what carries the whole chain. */
+  #sock: Duplex | undefined;
   /** TCP (or ProxyCommand) connections opened by this session, for the benchmark and tests. */
   connectsMade = 0;
 
@@ -119,10 +122,17 @@ export class SshSession {
     if (this.#closing) return;
     this.#closing = true;
     this.#sleep?.cancel();
+    clearInterval(this.#watchdog);
     const chain = this.#chain;
+    const sock = this.#sock;
     this.#chain = [];
     this.#client = undefined;
+    this.#sock = undefined;
     await Promise.all(chain.reverse().map((c) => endClient(c)));
+    // ssh2's destroy() does nothing once end() was called, and end() waits until the server has
+    // read what we sent: a frozen server never does, and the open socket kept the process alive
+    // after quit. The socket goes by our hand.
+    sock?.destroy();
     this.store.closed();
   }
 
@@ -153,6 +163,10 @@ export class SshSession {
           ...(this.#opts.debug ? { debug: this.#opts.debug } : {}),
         });
         this.#pinned.set(label, r.hostKeyBlob);
+        if (i === 0) {
+          this.#watchSilence(sock, hop.keepaliveIntervalMs);
+          this.#sock = sock;
+        }
         batchWrites(sock);
         installAckNudge(r.client, sock, r.serverVersion);
         clients.push(r.client);
@@ -179,6 +193,28 @@ export class SshSession {
     this.#chain = clients;
     this.#client = clients[clients.length - 1];
     this.hops = infos;
+  }
+
+  /**
+   * ssh2 sends a keepalive every interval and gives up only after countMax of them went
+   * unanswered (45 s by default): until then a frozen server looks connected. A healthy server
+   * answers each keepalive within a round trip, so nothing at all for one interval and a
+   * little more is a stall, shown on the status line while ssh2 keeps waiting.
+   */
+  #watchSilence(sock: Duplex, intervalMs: number): void {
+    clearInterval(this.#watchdog);
+    let lastHeard = Date.now();
+    sock.on('data', () => {
+      lastHeard = Date.now();
+      if (this.#client && this.store.getSnapshot().state.status === 'connected') this.store.silent(undefined);
+    });
+    const limit = intervalMs + SILENCE_GRACE_MS;
+    const timer = setInterval(() => {
+      if (sock.destroyed) return clearInterval(timer);
+      if (this.#client && Date.now() - lastHeard > limit) this.store.silent(lastHeard);
+    }, 1000);
+    timer.unref?.();
+    this.#watchdog = timer;
   }
 
   #onDrop(generation: number, lastError: string | undefined): void {
@@ -317,6 +353,8 @@ function dieWith<T extends ClientChannel>(client: ClientType, ch: T): T {
 }
 
 const EXEC_OPEN_RETRIES = 4;
+/** How late a keepalive answer may be before the connection counts as stalled. */
+const SILENCE_GRACE_MS = 2000;
 
 class ExecChannelRefused extends UserError {
   constructor(label: string, reason: string) {

@@ -37,6 +37,21 @@ describe('connection store', () => {
     expect(first.state.status).toBe('connecting');
   });
 
+  it('says how long a connected server has been silent, and forgets it when the server speaks', () => {
+    const s = new ConnectionStore('prod', { now: () => 5000 });
+    s.connected('streamlocal');
+    s.silent(2000);
+    expect(describeConnectionState(s.getSnapshot().state, 19_400)).toBe('connected (streamlocal), no answer for 17s');
+    const before = s.getSnapshot();
+    s.silent(2000);
+    expect(s.getSnapshot()).toBe(before);
+    s.silent(undefined);
+    expect(describeConnectionState(s.getSnapshot().state, 20_000)).toBe('connected (streamlocal)');
+    s.reconnecting(1, 1000);
+    s.silent(3000);
+    expect(s.getSnapshot().state.status).toBe('reconnecting');
+  });
+
   it('a throwing listener does not stop the others', () => {
     const s = new ConnectionStore('x');
     const ok = vi.fn();
