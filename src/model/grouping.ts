@@ -188,6 +188,11 @@ export function summariseService(key: string, containers: readonly ContainerView
   for (const c of sorted) {
     if (c.restartCount > 0 && c.startedAt !== null && (lastRestartAt === null || c.startedAt > lastRestartAt)) lastRestartAt = c.startedAt;
   }
+  // A replica's own last exit, from its events or (for a loop dockerd forgot) its FinishedAt.
+  for (const r of replicas) {
+    const at = r.restartLoop?.lastExitAt ?? null;
+    if (at !== null && (lastRestartAt === null || at > lastRestartAt)) lastRestartAt = at;
+  }
 
   const uptimes = replicas.map((r) => r.uptimeMs).filter((u): u is number => u !== null);
   const ports = dedupePorts(sorted.flatMap((c) => c.ports));

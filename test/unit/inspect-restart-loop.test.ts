@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { inspectRestartLoop, mergeRestartLoop, type RestartFacts } from '../../src/model/restart-loop.js';
 import { groupContainers } from '../../src/model/grouping.js';
+import { serviceCells } from '../../src/render/service-row.js';
 import { NOW, view } from './fixtures/load.js';
 
 const S = 1000;
@@ -80,6 +81,8 @@ describe('the grid flags a loop dockerd no longer remembers', () => {
     expect(row).toMatchObject({ restartLoop: true, degraded: true, restarts: 11 });
     expect(row.reasons).toContain('restart-loop');
     expect(row.replicas[0]!.restartLoop?.looping).toBe(true);
+    // What the grid's RESTARTS column draws: "11 loop 3s".
+    expect(serviceCells(row, { color: false, now: NOW }).restarts.text).toBe('11 loop 3s');
     // A one-off run is never a loop of a service.
     const [oneoff] = groupContainers({ containers: [{ ...worker, oneoff: true }], now: NOW });
     expect(oneoff!.oneoffs[0]!.restartLoop).toBe(false);
