@@ -34,6 +34,8 @@ export interface CommandSpec {
   subcommands?: CommandSpec[];
   /** Hidden from the command list (the implicit TUI command). */
   hidden?: boolean;
+  /** How many positional arguments it takes at most, when it does not check them itself. */
+  maxPositionals?: number;
   run?: (ctx: CommandContext) => Promise<number>;
 }
 
@@ -56,7 +58,7 @@ function describeParseError(msg: string): string {
   const unknown = /Unknown option '([^']+)'/.exec(msg);
   if (unknown) return `unknown option ${unknown[1]}`;
   const missing = /Option '([^']+)' argument missing/.exec(msg);
-  if (missing) return `option ${missing[1]!.replace(/^-\w, /, '')} needs a value`;
+  if (missing) return `option ${missing[1]!.replace(/^-\w, /, '').replace(/ <value>$/, '')} needs a value`;
   const unexpected = /Option '([^']+)' does not take an argument/.exec(msg);
   if (unexpected) return `option ${unexpected[1]!.replace(/^-\w, /, '')} takes no value`;
   return msg.split('\n')[0] ?? msg;

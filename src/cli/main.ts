@@ -70,9 +70,13 @@ async function dispatch(argv: string[], io: CommandIO): Promise<number> {
   let path = spec.name;
   while (spec.subcommands) {
     const sub = rest[0];
-    if (sub === undefined || sub === '--help' || sub === '-h') {
+    if (sub === undefined) {
+      // A usage error like any other: one line and a hint on stderr, not the help on stdout.
+      throw new UserError(`${path}: name one of its commands: ${spec.subcommands.map((s) => s.name).join(', ')}`, { hint: `Run 'opsdeck ${path} --help' for what each does.` });
+    }
+    if (sub === '--help' || sub === '-h') {
       io.stdout.write(renderCommandHelp(spec, path));
-      return sub === undefined ? EXIT.error : EXIT.ok;
+      return EXIT.ok;
     }
     const next: CommandSpec | undefined = spec.subcommands.find((s) => s.name === sub);
     if (!next) throw new UserError(`unknown command '${path} ${sub}'`, { hint: `Run 'opsdeck ${path} --help' for its commands.` });
@@ -85,6 +89,9 @@ async function dispatch(argv: string[], io: CommandIO): Promise<number> {
     return EXIT.ok;
   }
   const { values, positionals } = parseCommandArgs(spec, rest, path);
+  if (spec.maxPositionals !== undefined && positionals.length > spec.maxPositionals) {
+    throw new UserError(`${path}: unexpected argument '${positionals[spec.maxPositionals]}'`, { hint: `Run 'opsdeck ${path} --help' for usage.` });
+  }
   if (!spec.run) throw new UserError(`'${path}' cannot be run on its own`);
   return spec.run({ ...io, values, positionals });
 }

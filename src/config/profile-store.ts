@@ -144,11 +144,15 @@ function describeJsonError(err: unknown, text: string): string {
   return `${base} at line ${line}, column ${col}`;
 }
 
+// A key or value quoted in the one-line error: a fuzzed file can hold a 10 MB key.
+const QUOTE_MAX = 40;
+
 function pathString(p: readonly PropertyKey[]): string {
   if (p.length === 0) return '(top level)';
   return p
     .map((k, i) => {
-      const s = String(k);
+      const full = String(k);
+      const s = full.length > QUOTE_MAX ? full.slice(0, QUOTE_MAX - 3) + '...' : full;
       if (typeof k === 'number') return `[${k}]`;
       const plain = /^[A-Za-z_][A-Za-z0-9_]*$/.test(s) ? s : JSON.stringify(s);
       return i === 0 ? plain : `.${plain}`;
@@ -166,8 +170,14 @@ function valueAt(data: unknown, p: readonly PropertyKey[]): unknown {
 }
 
 function shortJson(v: unknown): string {
-  const s = v === undefined ? 'nothing' : JSON.stringify(v);
-  return s.length > 40 ? s.slice(0, 37) + '...' : s;
+  let s: string;
+  try {
+    s = v === undefined ? 'nothing' : JSON.stringify(v);
+  } catch {
+    // Nested deeper than JSON.stringify's stack allows (JSON.parse is not recursive and took it).
+    return Array.isArray(v) ? 'a deeply nested array' : 'a deeply nested object';
+  }
+  return s.length > QUOTE_MAX ? s.slice(0, QUOTE_MAX - 3) + '...' : s;
 }
 
 /** Known keys at a path, for "did you mean" on unknown keys. */
@@ -179,6 +189,8 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
 };
 
 function closest(word: string, candidates: readonly string[]): string | undefined {
+  // No field name is near a key this long; the edit distance of a 10 MB key took seconds.
+  if (word.length > QUOTE_MAX) return undefined;
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {

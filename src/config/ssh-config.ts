@@ -111,19 +111,37 @@ export function splitArgs(text: string): string[] | { error: string } {
   return out;
 }
 
+/**
+ * Spaces, tabs (and a stray CR at the end) off both ends. Not a regex: /[ \t\r]+$/ tries every
+ * run of blanks to the end of the line, so a 200 KB line of spaces took V8 30 s.
+ */
+function trimBlanks(row: string): string {
+  const blank = (c: string | undefined) => c === ' ' || c === '\t' || c === '\r';
+  let start = 0;
+  let end = row.length;
+  while (start < end && (row[start] === ' ' || row[start] === '\t')) start++;
+  while (end > start && blank(row[end - 1])) end--;
+  return row.slice(start, end);
+}
+
+/** A word from the file as quoted in a one-line error: a fuzzed line can be megabytes long. */
+function shortWord(s: string): string {
+  return s.length > 60 ? s.slice(0, 57) + '...' : s;
+}
+
 /** Tokenise one ssh_config file's text into keyword lines. */
 export function parseSshConfigText(text: string, file: string): SshConfigLine[] {
   const lines: SshConfigLine[] = [];
   const rows = text.split(/\r?\n/);
   rows.forEach((row, idx) => {
-    const trimmed = row.replace(/^[ \t]+/, '').replace(/[ \t\r]+$/, '');
+    const trimmed = trimBlanks(row);
     if (trimmed === '' || trimmed.startsWith('#')) return;
     const m = /^([^\s=]+)[ \t]*(?:=[ \t]*)?(.*)$/.exec(trimmed);
     if (!m) return;
     const keyword = m[1]!;
     const rest = m[2]!;
     const args = splitArgs(rest);
-    if (!Array.isArray(args)) throw new UserError(`${file}:${idx + 1}: ${keyword}: ${args.error}`, { hint: 'Fix the quoting in that ssh_config line.' });
+    if (!Array.isArray(args)) throw new UserError(`${file}:${idx + 1}: ${shortWord(keyword)}: ${args.error}`, { hint: 'Fix the quoting in that ssh_config line.' });
     lines.push({ key: keyword.toLowerCase(), keyword, args, rest, file, line: idx + 1 });
   });
   return lines;
@@ -200,7 +218,7 @@ function parseMatch(line: SshConfigLine, warnings: string[]): Condition {
       continue;
     }
     const arg = args[i + 1];
-    if (arg === undefined) throw new UserError(`${line.file}:${line.line}: Match ${name} needs an argument`);
+    if (arg === undefined) throw new UserError(`${line.file}:${line.line}: Match ${shortWord(name)} needs an argument`);
     i++;
     if (!['host', 'originalhost', 'user', 'localuser'].includes(name)) unsupported ??= name;
     criteria.push({ name, negate, arg });
@@ -252,14 +270,14 @@ function yesNo(line: SshConfigLine): boolean {
   const v = (line.args[0] ?? '').toLowerCase();
   if (v === 'yes' || v === 'true') return true;
   if (v === 'no' || v === 'false') return false;
-  throw new UserError(`${line.file}:${line.line}: ${line.keyword} must be yes or no, got '${line.args[0] ?? ''}'`);
+  throw new UserError(`${line.file}:${line.line}: ${shortWord(line.keyword)} must be yes or no, got '${shortWord(line.args[0] ?? '')}'`);
 }
 
 function seconds(line: SshConfigLine): number {
   const v = line.args[0] ?? '';
   // OpenSSH accepts time formats (30s, 1m); plain seconds are by far the common case.
   const m = /^(\d+)([smh]?)$/i.exec(v);
-  if (!m) throw new UserError(`${line.file}:${line.line}: ${line.keyword} must be a number of seconds, got '${v}'`);
+  if (!m) throw new UserError(`${line.file}:${line.line}: ${shortWord(line.keyword)} must be a number of seconds, got '${shortWord(v)}'`);
   const mult = { '': 1, s: 1, m: 60, h: 3600 }[m[2]!.toLowerCase() as '' | 's' | 'm' | 'h'];
   return Number(m[1]) * mult;
 }
@@ -300,7 +318,7 @@ export function evaluateSshConfig(config: LoadedSshConfig, host: string, opts: {
         if (first(line)) {
           const p = Number(arg0);
           if (!/^\d+$/.test(arg0 ?? '') || p < 1 || p > 65535) {
-            throw new UserError(`${line.file}:${line.line}: Port must be a number from 1 to 65535, got '${arg0 ?? ''}'`);
+            throw new UserError(`${line.file}:${line.line}: Port must be a number from 1 to 65535, got '${shortWord(arg0 ?? '')}'`);
           }
           out.port = p;
         }
@@ -329,7 +347,7 @@ export function evaluateSshConfig(config: LoadedSshConfig, host: string, opts: {
           else if (v === 'no' || v === 'off' || v === 'false') out.strictHostKeyChecking = 'no';
           else if (v === 'ask') out.strictHostKeyChecking = 'ask';
           else if (v === 'accept-new') out.strictHostKeyChecking = 'accept-new';
-          else throw new UserError(`${line.file}:${line.line}: StrictHostKeyChecking must be yes, accept-new, no or ask, got '${arg0 ?? ''}'`);
+          else throw new UserError(`${line.file}:${line.line}: StrictHostKeyChecking must be yes, accept-new, no or ask, got '${shortWord(arg0 ?? '')}'`);
         }
         break;
       case 'hashknownhosts':
@@ -355,7 +373,7 @@ export function evaluateSshConfig(config: LoadedSshConfig, host: string, opts: {
         break;
       case 'serveralivecountmax':
         if (first(line)) {
-          if (!/^\d+$/.test(arg0 ?? '')) throw new UserError(`${line.file}:${line.line}: ServerAliveCountMax must be a number, got '${arg0 ?? ''}'`);
+          if (!/^\d+$/.test(arg0 ?? '')) throw new UserError(`${line.file}:${line.line}: ServerAliveCountMax must be a number, got '${shortWord(arg0 ?? '')}'`);
           out.serverAliveCountMax = Number(arg0);
         }
         break;

@@ -82,6 +82,8 @@ export interface ContainerView {
   /** Restarts done by Docker's restart policy since the container was last started by hand. */
   restartCount: number;
   restartPolicy: { name: RestartPolicyName; maxRetries: number };
+  /** Epoch ms of `docker create`; null when the Engine did not say. */
+  createdAt: number | null;
   /** Epoch ms; null when never started. */
   startedAt: number | null;
   finishedAt: number | null;
@@ -126,6 +128,7 @@ export function containerFromInspect(c: ContainerInspect): ContainerView {
       name: toRestartPolicy(c.HostConfig?.RestartPolicy?.Name),
       maxRetries: c.HostConfig?.RestartPolicy?.MaximumRetryCount ?? 0,
     },
+    createdAt: parseDockerTime(c.Created),
     startedAt: parseDockerTime(state.StartedAt),
     finishedAt: parseDockerTime(state.FinishedAt),
     exitCode: state.ExitCode ?? null,

@@ -2,7 +2,7 @@ import type Dockerode from 'dockerode';
 import { Store } from './store.js';
 import { composeIdentity, containerFromInspect, serviceKey, type ContainerView } from '../docker/container.js';
 import { groupContainers, gridVerdict, gridMemoryBudget, type ContainerLive, type GridVerdict, type ProjectGroup } from './grouping.js';
-import { RestartLoopDetector, eventTime } from './restart-loop.js';
+import { RestartLoopDetector, eventTime, inspectRestartLoop } from './restart-loop.js';
 import type { MemoryBudget } from './stats-math.js';
 import { ContainerInspectSchema, type DockerEvent } from '../docker/schemas.js';
 import { StatsSampler } from '../docker/stats-sampler.js';
@@ -358,7 +358,10 @@ export class GridStore extends Store<GridSnapshot> {
       const due: string[] = [];
       let next = Number.POSITIVE_INFINITY;
       for (const id of this.#pendingInspect) {
-        const looping = this.#detector.status(RestartLoopDetector.containerKey(id), this.#serverNow()).looping;
+        const serverNow = this.#serverNow();
+        const view = this.#views.get(id);
+        // Flagged by the events or, for a loop older than dockerd's event memory, by its last inspect.
+        const looping = this.#detector.status(RestartLoopDetector.containerKey(id), serverNow).looping || (view !== undefined && !view.oneoff && inspectRestartLoop(view, serverNow) !== null);
         const dueAt = (this.#inspectedAt.get(id) ?? Number.NEGATIVE_INFINITY) + (looping ? LOOPING_REINSPECT_GAP_MS : REINSPECT_GAP_MS);
         if (dueAt <= now) due.push(id);
         else next = Math.min(next, dueAt);

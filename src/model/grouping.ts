@@ -25,7 +25,7 @@ import type { ContainerState, ContainerView, HealthState, PortBinding } from '..
 import { serviceKey } from '../docker/container.js';
 import type { ImageFlag, ImageRef } from '../docker/image-ref.js';
 import { portWarnings, type PortWarning } from './port-exposure.js';
-import { RestartLoopDetector, type RestartLoopStatus } from './restart-loop.js';
+import { RestartLoopDetector, inspectRestartLoop, mergeRestartLoop, type RestartLoopStatus } from './restart-loop.js';
 import { memoryBudget, percentOfCores, usageLevel, type MemoryBudget, type UsageLevel } from './stats-math.js';
 import type { MemoryUsage } from '../docker/stats-arithmetic.js';
 
@@ -185,6 +185,11 @@ export function summariseService(key: string, containers: readonly ContainerView
   for (const c of sorted) {
     if (c.restartCount > 0 && c.startedAt !== null && (lastRestartAt === null || c.startedAt > lastRestartAt)) lastRestartAt = c.startedAt;
   }
+  // A replica's own last exit, from its events or (for a loop dockerd forgot) its FinishedAt.
+  for (const r of replicas) {
+    const at = r.restartLoop?.lastExitAt ?? null;
+    if (at !== null && (lastRestartAt === null || at > lastRestartAt)) lastRestartAt = at;
+  }
 
   const uptimes = replicas.map((r) => r.uptimeMs).filter((u): u is number => u !== null);
   const ports = dedupePorts(sorted.flatMap((c) => c.ports));
@@ -206,7 +211,7 @@ export function summariseService(key: string, containers: readonly ContainerView
     lastRestartAt,
     sinceLastRestartMs: lastRestartAt === null ? null : Math.max(0, input.now - lastRestartAt),
     restartLoop: reasons.includes('restart-loop'),
-    recentExits: loop?.exitsInWindow ?? Math.max(0, ...replicas.map((r) => r.restartLoop?.exitsInWindow ?? 0)),
+    recentExits: Math.max(loop?.exitsInWindow ?? 0, ...replicas.map((r) => r.restartLoop?.exitsInWindow ?? 0)),
     uptimeMs: uptimes.length > 0 ? Math.min(...uptimes) : null,
     cpu: sumCpu(figuresFrom),
     memory: sumMemory(figuresFrom),
@@ -222,7 +227,9 @@ export function summariseService(key: string, containers: readonly ContainerView
 
 export function replicaRow(c: ContainerView, input: Pick<GridInput, 'live' | 'loops' | 'now'>): ReplicaRow {
   const live = input.live?.get(c.id);
-  const loop = input.loops?.get(RestartLoopDetector.containerKey(c.id)) ?? null;
+  // The events see every exit from the moment opsdeck started (and as far back as dockerd
+  // remembers); inspect covers a loop whose exits dockerd has already forgotten.
+  const loop = mergeRestartLoop(input.loops?.get(RestartLoopDetector.containerKey(c.id)) ?? null, c.oneoff ? null : inspectRestartLoop(c, input.now));
   const cpuPercent = c.state === 'running' ? live?.cpuPercent ?? null : null;
   const cpuOfLimit = percentOfCores(cpuPercent, c.cpuLimitCores);
   const mem = c.state === 'running' ? live?.memory ?? null : null;

@@ -15,7 +15,7 @@
  */
 import type { DockerEvent } from '../docker/schemas.js';
 import { sanitise, sanitiseRecord } from '../text/sanitise.js';
-import { composeIdentity, serviceKey } from '../docker/container.js';
+import { composeIdentity, serviceKey, type ContainerView } from '../docker/container.js';
 
 export interface RestartLoopOptions {
   /** Exits that make a loop. Default 3. */
@@ -46,6 +46,51 @@ export function restartLoopStatus(exitTimes: readonly number[], now: number, opt
     if (last === null || t > last) last = t;
   }
   return { looping: inWindow >= threshold, exitsInWindow: inWindow, lastExitAt: last };
+}
+
+/** What inspect keeps about a container's restarts: none of it expires with dockerd's event memory. */
+export type RestartFacts = Pick<ContainerView, 'state' | 'restartCount' | 'restartPolicy' | 'createdAt' | 'startedAt' | 'finishedAt'>;
+
+/**
+ * Docker's restart manager doubles its back-off after a run shorter than this and resets it after
+ * a longer one: a run this short is, to Docker itself, a failed start.
+ */
+export const SHORT_RUN_MS = 10_000;
+
+/**
+ * The verdict from inspect alone, for a loop whose exits dockerd's event memory (its last 256
+ * events) no longer holds. Null when inspect shows no loop. A loop when Docker restarts it by
+ * policy, has done so at least `threshold` times (RestartCount), its last exit (FinishedAt) is
+ * inside the window, and one of:
+ * - it is restarting now: Docker is waiting out its back-off after yet another exit;
+ * - its current run began less than SHORT_RUN_MS ago;
+ * - over its whole life (since Created) it restarted at least as often as the loop rule asks
+ *   (threshold per window): RestartCount is reset by a manual start, so this rate can only be
+ *   an underestimate.
+ * `exitsInWindow` counts only exits known to be inside the window: all of RestartCount when the
+ * container was created inside it, else the last one.
+ */
+export function inspectRestartLoop(c: RestartFacts, now: number, opts: RestartLoopOptions = {}): RestartLoopStatus | null {
+  const threshold = opts.threshold ?? DEFAULT_RESTART_LOOP.threshold;
+  const windowMs = opts.windowMs ?? DEFAULT_RESTART_LOOP.windowMs;
+  if (c.restartPolicy.name === 'no' || c.restartCount < threshold) return null;
+  if (c.state !== 'restarting' && c.state !== 'running') return null;
+  const lastExit = c.finishedAt;
+  if (lastExit === null || lastExit < now - windowMs) return null;
+  const restartingNow = c.state === 'restarting';
+  const shortRun = c.state === 'running' && c.startedAt !== null && now - c.startedAt < SHORT_RUN_MS;
+  const lifeMs = c.createdAt === null ? null : Math.max(windowMs, now - c.createdAt);
+  const loopRate = lifeMs !== null && c.restartCount * windowMs >= threshold * lifeMs;
+  if (!restartingNow && !shortRun && !loopRate) return null;
+  const createdInWindow = c.createdAt !== null && c.createdAt >= now - windowMs;
+  return { looping: true, exitsInWindow: createdInWindow ? c.restartCount : 1, lastExitAt: lastExit };
+}
+
+/** Events and inspect together: a loop if either says so. */
+export function mergeRestartLoop(a: RestartLoopStatus | null, b: RestartLoopStatus | null): RestartLoopStatus | null {
+  if (a === null || b === null) return a ?? b;
+  const last = a.lastExitAt === null ? b.lastExitAt : b.lastExitAt === null ? a.lastExitAt : Math.max(a.lastExitAt, b.lastExitAt);
+  return { looping: a.looping || b.looping, exitsInWindow: Math.max(a.exitsInWindow, b.exitsInWindow), lastExitAt: last };
 }
 
 /** Epoch ms of an event, preferring the nanosecond field. */

@@ -17,7 +17,7 @@ import { runBackup, stepTitle, verifyBackup, pruneBackups, type BackupRunOutcome
 import { downloadBackup } from '../../backup/download.js';
 import { parseBackupId } from '../../backup/backup-id.js';
 import { readListing, rpoState } from '../../backup/listing.js';
-import { DEFAULT_CRON } from '../../backup/schedule-lines.js';
+import { DEFAULT_CRON, validateCron } from '../../backup/schedule-lines.js';
 import { installSchedule, readScheduleLog, removeSchedule } from '../../backup/schedule.js';
 import type { ScriptEvent } from '../../backup/script-events.js';
 import { formatBytes } from '../../render/bytes.js';
@@ -199,8 +199,10 @@ const schedule: CommandSpec = {
   options: { ...connectionOptions, cron: { type: 'string', valueName: 'EXPR', description: `five cron fields (default "${DEFAULT_CRON}", daily at 03:17)` } },
   run: (ctx) => {
     noPositionals(ctx, 'schedule');
+    // A bad expression is refused before connecting, not after.
+    const cron = validateCron(typeof ctx.values.cron === 'string' ? ctx.values.cron : DEFAULT_CRON);
     return withBackup(ctx, async (b) => {
-      const r = await installSchedule(b, typeof ctx.values.cron === 'string' ? ctx.values.cron : DEFAULT_CRON);
+      const r = await installSchedule(b, cron);
       ctx.stdout.write(`scheduled: ${r.line}\nscript: ${r.script}\nlog: ${r.log} (opsdeck backup log)\n`);
       return EXIT.ok;
     });
@@ -229,8 +231,9 @@ const log: CommandSpec = {
   options: { ...connectionOptions, lines: { type: 'string', valueName: 'N', description: 'how many lines (default 100)' } },
   run: (ctx) => {
     noPositionals(ctx, 'log');
+    const lines = intOption(ctx.values.lines, 'lines', { min: 1, max: 100_000, fallback: 100 });
     return withBackup(ctx, async (b) => {
-      const text = await readScheduleLog(b, intOption(ctx.values.lines, 'lines', { min: 1, max: 100_000, fallback: 100 }));
+      const text = await readScheduleLog(b, lines);
       ctx.stdout.write(text ? (text.endsWith('\n') ? text : `${text}\n`) : 'no scheduled run has logged anything yet\n');
       return EXIT.ok;
     });

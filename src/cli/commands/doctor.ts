@@ -25,6 +25,7 @@ export function renderDoctorReport(r: DoctorReport): string {
 
 export const doctorCommand: CommandSpec = {
   name: 'doctor',
+  maxPositionals: 0,
   summary: 'check every step from here to the Docker API and say how to fix what fails',
   usage: 'doctor [--host H] [--json]',
   options: { ...connectionOptions, json: { type: 'boolean', description: 'print JSON' } },

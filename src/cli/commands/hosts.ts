@@ -25,6 +25,7 @@ function profileJson(p: Profile, def: string | undefined): Record<string, unknow
 
 const list: CommandSpec = {
   name: 'list',
+  maxPositionals: 0,
   summary: 'list saved server profiles',
   usage: 'hosts list [--json]',
   options: { json: { type: 'boolean', description: 'print JSON' }, ...configOption },
@@ -98,6 +99,7 @@ const add: CommandSpec = {
 
 const remove: CommandSpec = {
   name: 'remove',
+  maxPositionals: 1,
   summary: 'delete a saved server profile',
   usage: 'hosts remove NAME',
   options: { ...configOption },
@@ -136,6 +138,7 @@ function targetJson(t: Target): Record<string, unknown> {
 
 const show: CommandSpec = {
   name: 'show',
+  maxPositionals: 1,
   summary: 'show a profile and what the connection will use (after ssh_config)',
   usage: 'hosts show NAME [--json]',
   options: {

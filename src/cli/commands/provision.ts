@@ -95,6 +95,7 @@ function saveProfile(ctx: CommandContext, req: ProvisionRequest, out: (l: string
 async function run(ctx: CommandContext): Promise<number> {
   if (ctx.positionals.length) throw new UserError(`provision: unexpected argument '${ctx.positionals[0]}'`);
   const v = ctx.values;
+  if (v.plan === true && v.yes === true) throw new UserError('provision: --plan changes nothing and --yes applies every step; give one of them', { hint: "Run 'opsdeck provision --help' for usage." });
   const req = await provisionRequest(ctx);
   const stdin = ctx.stdin as Stdin;
   const pwFd = v['password-fd'] === undefined ? undefined : intOption(v['password-fd'], 'password-fd', { min: 0, max: 1023, fallback: 0 });

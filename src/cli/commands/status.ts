@@ -10,6 +10,7 @@ import { colorEnabled } from '../../render/health.js';
 
 export const statusCommand: CommandSpec = {
   name: 'status',
+  maxPositionals: 0,
   summary: 'print every service\'s health, restarts and resources; exit 0 ok, 1 degraded, 2 error',
   usage: 'status [--host NAME] [--json] [--project P]',
   options: {

@@ -9,6 +9,7 @@ import { optimiseLessEagerly } from '../v8-tiering.js';
 
 export const uiCommand: CommandSpec = {
   name: 'ui',
+  maxPositionals: 0,
   hidden: true,
   summary: 'Open the terminal UI (the default command).',
   usage: '[ui] [--host NAME] [--readonly] [--interval MS] [options]',

@@ -42,6 +42,8 @@ async function runUnlock(ctx: CommandContext): Promise<number> {
   const out = (line: string) => ctx.stderr.write(`${line}\n`);
   const fdFlag = v['passphrase-fd'];
   const fd = fdFlag === undefined ? undefined : intOption(fdFlag, 'passphrase-fd', { min: 0, max: 1023, fallback: 0 });
+  // Every flag is checked before anything is asked or dialled.
+  const timeoutSec = v.timeout === undefined ? undefined : intOption(v.timeout, 'timeout', { min: 10, max: 3600, fallback: 300 });
   const stdin = ctx.stdin as Stdin;
   if (fd === 0 && stdin.isTTY) throw new UserError('--passphrase-fd 0 reads the terminal with echo on', { hint: 'Leave out --passphrase-fd to be asked with the input hidden.' });
   if (fd === undefined && !stdin.isTTY) {
@@ -50,7 +52,7 @@ async function runUnlock(ctx: CommandContext): Promise<number> {
 
   const main = requireSshTarget(await resolveTarget(flags, ctx.env), 'unlock');
   const endpoint = await resolveUnlockEndpoint(main, flags, ctx.env);
-  const waitMs = v.timeout !== undefined ? intOption(v.timeout, 'timeout', { min: 10, max: 3600, fallback: 300 }) * 1000 : endpoint.waitTimeoutMs;
+  const waitMs = timeoutSec !== undefined ? timeoutSec * 1000 : endpoint.waitTimeoutMs;
 
   const state = await probeBootState(main, endpoint);
   out(state.message);
