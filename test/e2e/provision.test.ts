@@ -190,6 +190,25 @@ describe('provision and audit on a fresh Debian 12 server', () => {
     expect((await vps.exec(['ufw', 'status'])).stdout).toMatch(/inactive/);
   }, 240_000);
 
+  it("refuses to follow the deploy user's authorized_keys when it is a link to /etc/shadow, and changes nothing after it", async () => {
+    vps = await startFreshVps();
+    await vps.setRootPassword(ROOT_PASSWORD);
+    const made = await vps.exec(['sh', '-c', 'useradd --create-home --shell /bin/bash --user-group deploy && install -d -m 0700 -o deploy -g deploy /home/deploy/.ssh && ln -s /etc/shadow /home/deploy/.ssh/authorized_keys && chown -h deploy:deploy /home/deploy/.ssh/authorized_keys']);
+    expect(made.code).toBe(0);
+    const shadow = async () => (await vps!.exec(['sh', '-c', 'stat -c "%a %U:%G" /etc/shadow && sha256sum /etc/shadow'])).stdout;
+    const before = await shadow();
+    const watched = ['/etc/ssh', '/etc/ufw', '/etc/docker', '/home/deploy'];
+    const snap = await vps.snapshot(watched);
+    const r = await asRoot(vps, ['--yes']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/\[2\/8\] Deploy user and key: REFUSED/);
+    expect(r.stdout).toContain('/home/deploy/.ssh/authorized_keys is a symbolic link: provision runs as root and will not follow it (make it a plain file owned by deploy)');
+    expect(r.stdout).not.toMatch(/\$6\$|root:[*!]/);
+    expect(await shadow()).toBe(before);
+    expect(await vps.snapshot(watched)).toBe(snap);
+    expect((await vps.exec(['test', '-L', '/home/deploy/.ssh/authorized_keys'])).code).toBe(0);
+  }, 240_000);
+
   it('--plan changes nothing on the server', async () => {
     vps = await startFreshVps();
     await vps.setRootPassword(ROOT_PASSWORD);
