@@ -46,7 +46,7 @@ export async function runAction(src: ActionSource, action: ServiceAction, target
     }
     await Promise.all(
       target.containers.map(async (c) => {
-        const ctr = src.docker.getContainer(c.id);
+        const ctr = src.docker.getContainer(containerId(c.id));
         if (action === 'restart') await ctr.restart();
         else if (action === 'stop') await ctr.stop().catch(ignoreNotModified);
         else await ctr.start().catch(ignoreNotModified);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { recreateArgv } from '../../src/docker/service-actions.js';
+import { recreateArgv, runAction, type ActionSource } from '../../src/docker/service-actions.js';
+import type { ContainerView } from '../../src/model/container.js';
 import { composeConfigFiles, composeProjectName, composeServiceName, containerId, serverDirectory, ServerNameError } from '../../src/docker/server-names.js';
 
 const labels = (over: Record<string, string | undefined>) => ({
@@ -75,5 +76,15 @@ describe('the recreate argv', () => {
     refusal(() => recreateArgv('x', labels({ 'com.docker.compose.project': '-V' })));
     refusal(() => recreateArgv('x', labels({ 'com.docker.compose.project.working_dir': '-V' })));
     refusal(() => recreateArgv('x', labels({ 'com.docker.compose.project.config_files': '/srv/a.yml,--env-file=/etc/shadow' })));
+  });
+});
+
+describe('actions on a container id the server chose', () => {
+  it('refuses an id that is not 64 hex digits before it goes into an API path', async () => {
+    const asked: string[] = [];
+    const src = { docker: { getContainer: (id: string) => (asked.push(id), { restart: async () => undefined }) }, exec: async () => ({ code: 0, stdout: '', stderr: '' }) } as unknown as ActionSource;
+    const r = await runAction(src, 'restart', { label: 'shop/api', containers: [{ id: '../../v1.41/containers/abc/kill' } as ContainerView] });
+    expect(r).toEqual({ ok: false, message: "restart shop/api failed: refusing the container id '../../v1.41/containers/abc/kill' from the server: not 64 hex digits" });
+    expect(asked).toEqual([]);
   });
 });
