@@ -4,6 +4,7 @@
  */
 import type { ConnectionFlags } from '../transport/connection-flags.js';
 import type { ServerConnection } from '../transport/connection.js';
+import { sanitise } from '../text/sanitise.js';
 import { shellCommand } from '../transport/shell-quote.js';
 import { NoRootError, openRootShell } from '../provision/root-shell.js';
 import { parseSshdT } from '../provision/sshd-config.js';
@@ -28,7 +29,7 @@ export async function hostRunner(conn: Pick<ServerConnection, 'exec'>): Promise<
   } catch (err) {
     if (!(err instanceof NoRootError)) throw err;
     const who = await conn.exec(['id', '-un']);
-    return { asRoot: undefined, display: (argv) => shellCommand(argv), loginUser: who.stdout.trim() };
+    return { asRoot: undefined, display: (argv) => shellCommand(argv), loginUser: sanitise(who.stdout.trim()) };
   }
 }
 

@@ -6,11 +6,13 @@
  */
 import type Dockerode from 'dockerode';
 import { ContainerInspectSchema, ContainerListSchema, type ContainerSummary } from '../docker/schemas.js';
+import { containerId } from '../docker/server-names.js';
 import { sanitise } from '../text/sanitise.js';
 import { BackupError } from './backup-error.js';
 import type { BackupSettings } from '../config/backup-settings-schema.js';
 
 export interface PostgresCandidate {
+  /** The full id, checked: what every docker exec addresses (a name is the server's choice). */
   id: string;
   /** Container name without the leading slash. */
   container: string;
@@ -36,7 +38,7 @@ export function looksLikePostgres(c: Pick<ContainerSummary, 'Image' | 'Command'>
 function candidateOf(c: ContainerSummary): Omit<PostgresCandidate, 'user' | 'database'> {
   const labels = c.Labels ?? {};
   return {
-    id: c.Id,
+    id: containerId(c.Id),
     container: sanitise((c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, '')),
     service: labels['com.docker.compose.service'] ? sanitise(labels['com.docker.compose.service']) : undefined,
     project: labels['com.docker.compose.project'] ? sanitise(labels['com.docker.compose.project']) : undefined,

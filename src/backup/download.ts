@@ -32,7 +32,7 @@ export async function downloadBackup(ctx: BackupContext, id: string, directory: 
   const partial = `${file}.partial`;
   const hash = createHash('sha256');
   let bytes = 0;
-  const out = fs.createWriteStream(partial, { mode: 0o600 });
+  const out = fs.createWriteStream('', { fd: createExclusive(partial) });
   try {
     const stream = await ctx.conn.execStream(['cat', '--', `${remote}.dump.gpg`]);
     stream.stdin.end();
@@ -50,16 +50,48 @@ export async function downloadBackup(ctx: BackupContext, id: string, directory: 
     if (sha256 !== manifest.sha256 || bytes !== manifest.encryptedBytes) {
       throw new BackupError(`the downloaded ${id} does not match its manifest (${bytes} bytes, sha256 ${sha256.slice(0, 12)}…)`, { exitCode: 1 });
     }
-    const fd = fs.openSync(partial, 'r');
+    const fd = fs.openSync(partial, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     fs.fsyncSync(fd);
     fs.closeSync(fd);
     fs.renameSync(partial, file);
     const manifestFile = path.join(directory, `${id}.manifest.json`);
-    fs.writeFileSync(manifestFile, m.stdout, { mode: 0o600 });
+    writeAtomically(manifestFile, m.stdout);
     return { file, manifest: manifestFile, bytes, sha256 };
   } catch (err) {
     out.destroy();
     fs.rmSync(partial, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * A new file, created here and nowhere else: O_EXCL so that a file (or a link to one) already
+ * at that path is never opened and written through, O_NOFOLLOW for a link at the last step.
+ */
+function createExclusive(file: string): number {
+  try {
+    return fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new BackupError(`${file} already exists: another download is running, or one was cut off`, { hint: 'Remove it and try again.' });
+    throw new BackupError(`cannot create ${file}: ${code ?? (err as Error).message}`);
+  }
+}
+
+/** The whole text or nothing: written to a new temporary file, flushed, then renamed into place. */
+function writeAtomically(file: string, text: string): void {
+  const tmp = `${file}.partial`;
+  const fd = createExclusive(tmp);
+  try {
+    try {
+      fs.writeFileSync(fd, text);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
     throw err;
   }
 }

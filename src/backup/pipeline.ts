@@ -32,7 +32,7 @@ const TOC_FILE = cat(v('WORK'), '/toc');
 
 /** docker exec into the PostgreSQL container, as the configured role. */
 function inPostgres(argv: Word[], opts: { stdin?: boolean } = {}): Word[] {
-  return [...DOCKER, 'exec', ...(opts.stdin ? ['-i'] : []), v('PG_CONTAINER'), ...argv];
+  return [...DOCKER, 'exec', ...(opts.stdin ? ['-i'] : []), '--', v('PG_CONTAINER'), ...argv];
 }
 
 function psqlQuery(sql: string): Word[] {
@@ -42,7 +42,7 @@ function psqlQuery(sql: string): Word[] {
 /** pg_dump in custom format: compressed, restorable table by table, listable by pg_restore. */
 export function dumpCommand(): Command {
   // The application name lets a stopped run end its pg_dump session (docker exec does not).
-  return cmd([...DOCKER, 'exec', '-e', cat('PGAPPNAME=opsdeck-backup-', v('RUN_TOKEN')), v('PG_CONTAINER'), 'pg_dump', '-U', v('PG_USER'), '-Fc', '--no-owner', '--no-acl', '-d', v('DB')]);
+  return cmd([...DOCKER, 'exec', '-e', cat('PGAPPNAME=opsdeck-backup-', v('RUN_TOKEN')), '--', v('PG_CONTAINER'), 'pg_dump', '-U', v('PG_USER'), '-Fc', '--no-owner', '--no-acl', '-d', v('DB')]);
 }
 
 /**
@@ -75,7 +75,7 @@ export function decryptCommand(input: Word): Command {
  */
 export function restoreCommand(opts: { clean: boolean }): Command {
   return cmd([
-    ...DOCKER, 'exec', '-i', v('PG_CONTAINER'),
+    ...DOCKER, 'exec', '-i', '--', v('PG_CONTAINER'),
     'pg_restore', '-U', v('PG_USER'), '-d', v('DB'), '--no-owner', '--no-acl', '--exit-on-error', '--single-transaction',
     ...(opts.clean ? ['--clean', '--if-exists'] : []),
   ]);

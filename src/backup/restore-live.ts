@@ -71,13 +71,13 @@ export async function liveRestore(ctx: BackupContext, id: string, opts: LiveRest
   let unchanged = false;
   try {
     step('sessions', db);
-    const others = await waitForOtherSessions(ctx, live.container, db, s.restore.sessionWaitSeconds * 1000);
+    const others = await waitForOtherSessions(ctx, live.id, db, s.restore.sessionWaitSeconds * 1000);
     if (others.length) {
       unchanged = true;
       restoreError = `${others.length} other session${others.length === 1 ? '' : 's'} still use${others.length === 1 ? 's' : ''} ${db} (${others.join(', ')}) after ${s.restore.sessionWaitSeconds} s; stop ${others.length === 1 ? 'it' : 'them'}, or add the service to backup.restore.stopServices`;
     } else {
       step('restore', entry.id);
-      const r = await runScript(ctx.conn, restoreScript(s, { file: `${s.directory}/${id}.dump.gpg`, container: live.container, database: db, clean: true }));
+      const r = await runScript(ctx.conn, restoreScript(s, { file: `${s.directory}/${id}.dump.gpg`, container: live.id, database: db, clean: true }));
       if (r.code !== 0) restoreError = r.stderr.slice(-3).join(' / ') || `pg_restore exited ${r.code ?? r.lost ?? 'unknown'}`;
     }
   } finally {
@@ -117,11 +117,11 @@ const OTHER_SESSIONS_SQL =
  * the remaining sessions to leave rather than restore into a database still in use. (A
  * lock_timeout would not help: pg_restore resets it from the dump's own preamble.)
  */
-async function waitForOtherSessions(ctx: BackupContext, container: string, db: string, timeoutMs: number): Promise<string[]> {
+async function waitForOtherSessions(ctx: BackupContext, containerId: string, db: string, timeoutMs: number): Promise<string[]> {
   const s = ctx.settings;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const r = await ctx.conn.exec(['docker', '-H', `unix://${s.dockerSocket}`, 'exec', '-i', container, 'psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-U', s.postgres.user, '-d', db, '-v', `db=${db}`], {
+    const r = await ctx.conn.exec(['docker', '-H', `unix://${s.dockerSocket}`, 'exec', '-i', '--', containerId, 'psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-U', s.postgres.user, '-d', db, '-v', `db=${db}`], {
       stdin: OTHER_SESSIONS_SQL,
       timeoutMs: 30_000,
     });

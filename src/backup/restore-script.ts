@@ -26,7 +26,7 @@ exit "$rc"`;
 export interface RestoreTarget {
   /** The encrypted backup on the server. */
   file: string;
-  /** Container to restore into (the live one, or a throwaway). */
+  /** Full id of the container to restore into (the live one, or a throwaway): never a name the server chose. */
   container: string;
   database: string;
   /** Drop existing objects first (restore over a live database). */

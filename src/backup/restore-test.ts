@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type Dockerode from 'dockerode';
 import { ContainerInspectSchema, ContainerListSchema } from '../docker/schemas.js';
+import { containerId } from '../docker/server-names.js';
 import { sanitise } from '../text/sanitise.js';
 import type { BackupContext } from './backup-context.js';
 import { BackupError } from './backup-error.js';
@@ -59,10 +60,10 @@ export async function testRestore(ctx: BackupContext, id: string, opts: RestoreT
       if (opts.method === 'container' || !(err instanceof ScratchUnavailable)) throw err;
       method = 'database';
       note = `no throwaway container (${err.message}); used a scratch database instead. `;
-      record = await viaDatabase(ctx, { id, db: entry.database, file, container: live.container, base, t0 }, opts);
+      record = await viaDatabase(ctx, { id, db: entry.database, file, container: live.id, base, t0 }, opts);
     }
   } else {
-    record = await viaDatabase(ctx, { id, db: entry.database, file, container: live.container, base, t0 }, opts);
+    record = await viaDatabase(ctx, { id, db: entry.database, file, container: live.id, base, t0 }, opts);
   }
   record = { ...record, message: note + record.message };
   const json = JSON.stringify(record, null, 2) + '\n';
@@ -104,17 +105,17 @@ async function viaContainer(ctx: BackupContext, job: Job & { image: string }, op
   try {
     try {
       await container.start();
-      await waitReady(ctx, container, name, opts.readyTimeoutMs ?? 180_000);
+      await waitReady(ctx, container, opts.readyTimeoutMs ?? 180_000);
     } catch (err) {
       throw new ScratchUnavailable(err instanceof Error ? err.message : String(err));
     }
     opts.onStep?.('restore', name);
-    const r = await runScript(ctx.conn, restoreScript(s, { file: job.file, container: name, database: job.db, clean: false }));
+    const r = await runScript(ctx.conn, restoreScript(s, { file: job.file, container: containerId(container.id), database: job.db, clean: false }));
     if (r.code !== 0) return failed(job, 'container', `pg_restore into the throwaway container failed: ${restoreError(ctx, r)}`, ctx.now());
     opts.onStep?.('count');
     const [restored, live] = await Promise.all([
-      countRows(ctx.conn, s.dockerSocket, name, s.postgres.user, job.db),
-      countRows(ctx.conn, s.dockerSocket, (await findPostgresContainer(docker, s.postgres)).container, s.postgres.user, job.db),
+      countRows(ctx.conn, s.dockerSocket, containerId(container.id), s.postgres.user, job.db),
+      countRows(ctx.conn, s.dockerSocket, (await findPostgresContainer(docker, s.postgres)).id, s.postgres.user, job.db),
     ]);
     return verdict(job, 'container', restored, live, ctx.now());
   } finally {
@@ -123,18 +124,19 @@ async function viaContainer(ctx: BackupContext, job: Job & { image: string }, op
   }
 }
 
+/** `job.container` is the live container's full id. */
 async function viaDatabase(ctx: BackupContext, job: Job & { container: string }, opts: RestoreTestOptions): Promise<RestoreTestRecord> {
   const s = ctx.settings;
   const scratch = scratchDatabaseName(job.db);
   opts.onStep?.('scratch', scratch);
   const psql = (sql: string) =>
-    ctx.conn.exec(['docker', '-H', `unix://${s.dockerSocket}`, 'exec', '-i', job.container, 'psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-U', s.postgres.user, '-d', 'postgres', '-v', `db=${scratch}`, '-v', `note=${SCRATCH_COMMENT}`], {
+    ctx.conn.exec(['docker', '-H', `unix://${s.dockerSocket}`, 'exec', '-i', '--', job.container, 'psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-U', s.postgres.user, '-d', 'postgres', '-v', `db=${scratch}`, '-v', `note=${SCRATCH_COMMENT}`], {
       stdin: sql,
       timeoutMs: 10 * 60_000,
     });
   // A leftover scratch database is ours to drop only if it carries our comment.
   const existing = await psql("SELECT coalesce(shobj_description(oid, 'pg_database'), '-') FROM pg_database WHERE datname = :'db';\n");
-  if (existing.code !== 0) throw new BackupError(`cannot reach PostgreSQL in ${job.container}: ${sanitise(lastLine(existing.stderr))}`);
+  if (existing.code !== 0) throw new BackupError(`cannot reach PostgreSQL in container ${job.container.slice(0, 12)}: ${sanitise(lastLine(existing.stderr))}`);
   const comment = existing.stdout.trim();
   if (comment !== '' && comment !== SCRATCH_COMMENT) throw new BackupError(`a database named ${scratch} exists and is not opsdeck's scratch database; not touching it`);
   if (comment === SCRATCH_COMMENT) await psql('DROP DATABASE :"db";\n');
@@ -175,9 +177,9 @@ function restoreError(ctx: BackupContext, r: Awaited<ReturnType<typeof runScript
  * phase runs a temporary server on the unix socket only, and restoring into that one would be
  * cut off when it restarts.
  */
-async function waitReady(ctx: BackupContext, container: Dockerode.Container, name: string, timeoutMs: number): Promise<void> {
+async function waitReady(ctx: BackupContext, container: Dockerode.Container, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const argv = ['docker', '-H', `unix://${ctx.settings.dockerSocket}`, 'exec', name, 'pg_isready', '-q', '-h', '127.0.0.1', '-p', '5432'];
+  const argv = ['docker', '-H', `unix://${ctx.settings.dockerSocket}`, 'exec', '--', containerId(container.id), 'pg_isready', '-q', '-h', '127.0.0.1', '-p', '5432'];
   for (;;) {
     const info = ContainerInspectSchema.safeParse(await container.inspect().catch(() => undefined));
     if (info.success && info.data.State && !info.data.State.Running) {

@@ -16,8 +16,9 @@ ORDER BY 1`;
 
 export type RowCounts = Map<string, number>;
 
-export function rowCountArgv(dockerSocket: string, container: string, user: string, database: string): string[] {
-  return ['docker', '-H', `unix://${dockerSocket}`, 'exec', container, 'psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-F', '\t', '-U', user, '-d', database, '-c', ROW_COUNT_SQL];
+/** `containerId` is the full id (never a name the server chose: see detect.ts). */
+export function rowCountArgv(dockerSocket: string, containerId: string, user: string, database: string): string[] {
+  return ['docker', '-H', `unix://${dockerSocket}`, 'exec', '--', containerId, 'psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-F', '\t', '-U', user, '-d', database, '-c', ROW_COUNT_SQL];
 }
 
 export function parseRowCounts(out: string): RowCounts {
@@ -31,8 +32,8 @@ export function parseRowCounts(out: string): RowCounts {
   return m;
 }
 
-export async function countRows(conn: Pick<ServerConnection, 'exec'>, dockerSocket: string, container: string, user: string, database: string): Promise<RowCounts> {
-  const r = await conn.exec(rowCountArgv(dockerSocket, container, user, database), { timeoutMs: 30 * 60_000 });
+export async function countRows(conn: Pick<ServerConnection, 'exec'>, dockerSocket: string, containerId: string, user: string, database: string): Promise<RowCounts> {
+  const r = await conn.exec(rowCountArgv(dockerSocket, containerId, user, database), { timeoutMs: 30 * 60_000 });
   if (r.code !== 0) throw new BackupError(`cannot count rows in ${database}: ${sanitise(lastLine(r.stderr) || `exit ${r.code}`)}`);
   return parseRowCounts(r.stdout);
 }

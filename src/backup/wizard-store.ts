@@ -82,7 +82,7 @@ export class WizardStore extends Store<WizardSnapshot> {
   private async listDatabases(c: PostgresCandidate): Promise<string[]> {
     const socket = this.deps.conn.target.socketPath;
     const r = await this.deps.conn
-      .exec(['docker', '-H', `unix://${socket}`, 'exec', c.container, 'psql', '-X', '-q', '-A', '-t', '-U', c.user ?? 'postgres', '-d', 'postgres', '-c', DB_LIST_SQL], { timeoutMs: 30_000 })
+      .exec(['docker', '-H', `unix://${socket}`, 'exec', '--', c.id, 'psql', '-X', '-q', '-A', '-t', '-U', c.user ?? 'postgres', '-d', 'postgres', '-c', DB_LIST_SQL], { timeoutMs: 30_000 })
       .catch(() => undefined);
     if (!r || r.code !== 0) return [];
     return r.stdout.split('\n').map((l) => l.trim()).filter((l) => /^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(l));

@@ -96,11 +96,21 @@ export class ProfileStore {
     const check = StoreSchema.safeParse(data);
     // A write that would produce an invalid file is a bug in the caller, not the user's doing.
     if (!check.success) throw new Error(`refusing to write an invalid profile store: ${formatIssues(check.error.issues, data)}`);
+    this.#ensureDirectory();
     this.conf().store = check.data as Record<string, unknown>;
+  }
+
+  /**
+   * Created 0700 before conf would create it with the umask's 0755: the directory also holds the
+   * initramfs known_hosts, and which servers someone runs is nobody else's business.
+   */
+  #ensureDirectory(): void {
+    fs.mkdirSync(path.dirname(this.path), { recursive: true, mode: 0o700 });
   }
 
   private conf(): Conf<Record<string, unknown>> {
     if (this.#conf) return this.#conf;
+    this.#ensureDirectory();
     const ext = path.extname(this.path);
     const file = this.path;
     this.#conf = new Conf<Record<string, unknown>>({

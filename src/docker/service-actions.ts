@@ -1,8 +1,10 @@
 import type Dockerode from 'dockerode';
-import type { ContainerView } from './container.js';
+import { COMPOSE_LABELS, type ContainerView } from './container.js';
 import type { ExecResult } from '../transport/exec-types.js';
 import { shellCommand } from '../transport/shell-quote.js';
 import { sanitise } from '../text/sanitise.js';
+import { ContainerInspectSchema } from './schemas.js';
+import { composeConfigFiles, composeProjectName, composeServiceName, containerId, serverDirectory, ServerNameError } from './server-names.js';
 
 /** What an action works on: a whole service (all its replicas) or one container. */
 export interface ActionTarget {
@@ -31,14 +33,20 @@ export interface ActionSource {
 export async function runAction(src: ActionSource, action: ServiceAction, target: ActionTarget, opts: { composeDir?: string | undefined } = {}): Promise<ActionResult> {
   try {
     if (action === 'recreate') {
-      const argv = recreateArgv(target, opts.composeDir);
+      let argv: string[];
+      try {
+        argv = await liveRecreateArgv(src, target, opts.composeDir);
+      } catch (err) {
+        if (err instanceof ServerNameError) return { ok: false, message: `recreate ${target.label}: ${err.message}` };
+        throw err;
+      }
       const r = await src.exec(argv, { timeoutMs: 5 * 60_000 });
       if (r.code !== 0) return { ok: false, message: `recreate ${target.label} failed: ${lastLine(r.stderr || r.stdout) || `exit ${r.code}`}` };
       return { ok: true, message: `recreated ${target.label}` };
     }
     await Promise.all(
       target.containers.map(async (c) => {
-        const ctr = src.docker.getContainer(c.id);
+        const ctr = src.docker.getContainer(containerId(c.id));
         if (action === 'restart') await ctr.restart();
         else if (action === 'stop') await ctr.stop().catch(ignoreNotModified);
         else await ctr.start().catch(ignoreNotModified);
@@ -53,24 +61,44 @@ export async function runAction(src: ActionSource, action: ServiceAction, target
 }
 
 /**
- * `docker compose up -d --no-deps --force-recreate SERVICE`, pointed at the project's own files:
- * the compose labels record the working directory and config files, and a profile's compose
- * directory overrides them. Throws when there is nothing to point at.
+ * The recreate argv from the container's labels as dockerd has them now: the model holds
+ * sanitised labels, and a label with control characters would sanitise into a different, valid
+ * looking name (another service's). So the first container is inspected again by id and its raw
+ * labels are checked.
  */
-export function recreateArgv(target: ActionTarget, composeDir?: string): string[] {
+async function liveRecreateArgv(src: ActionSource, target: ActionTarget, composeDir: string | undefined): Promise<string[]> {
   const first = target.containers[0];
-  if (!first?.project || !first.service) throw new Error(`${target.label} is not a Compose service: recreate needs Compose`);
-  const labels = first.labels;
-  const dir = composeDir ?? labels['com.docker.compose.project.working_dir'];
-  if (!dir) throw new Error(`no compose directory known for ${first.project}: set one in the host profile`);
-  const files = composeDir ? [] : (labels['com.docker.compose.project.config_files'] ?? '').split(',').filter(Boolean);
-  return ['docker', 'compose', '--project-directory', dir, '-p', first.project, ...files.flatMap((f) => ['-f', f]), 'up', '-d', '--no-deps', '--force-recreate', first.service];
+  if (!first) throw new Error(`${target.label} has no container`);
+  const info = ContainerInspectSchema.parse(await src.docker.getContainer(containerId(first.id)).inspect());
+  return recreateArgv(target.label, info.Config?.Labels ?? {}, composeDir);
+}
+
+/**
+ * `docker compose up -d --no-deps --force-recreate -- SERVICE`, pointed at the project's own
+ * files: the compose labels record the working directory and config files, and a profile's
+ * compose directory overrides them. Every name from the labels is checked (server-names.ts);
+ * throws a ServerNameError for one that is not plainly a name, an Error when there is nothing
+ * to point at.
+ */
+export function recreateArgv(label: string, labels: Readonly<Record<string, string | undefined>>, composeDir?: string): string[] {
+  const rawProject = labels[COMPOSE_LABELS.project];
+  const rawService = labels[COMPOSE_LABELS.service];
+  if (!rawProject || !rawService) throw new Error(`${label} is not a Compose service: recreate needs Compose`);
+  const project = composeProjectName(rawProject);
+  const service = composeServiceName(rawService);
+  const rawDir = composeDir ?? labels[COMPOSE_LABELS.workingDir];
+  if (!rawDir) throw new Error(`no compose directory known for ${project}: set one in the host profile`);
+  const dir = serverDirectory(composeDir ? 'compose directory' : 'compose working_dir label', rawDir);
+  const files = composeDir ? [] : composeConfigFiles(labels[COMPOSE_LABELS.configFiles]);
+  return ['docker', 'compose', '--project-directory', dir, '-p', project, ...files.flatMap((f) => ['-f', f]), 'up', '-d', '--no-deps', '--force-recreate', '--', service];
 }
 
 /** The exact command a recreate will run, for the confirmation dialog. */
 export function describeRecreate(target: ActionTarget, composeDir?: string): string {
   try {
-    return shellCommand(recreateArgv(target, composeDir));
+    const first = target.containers[0];
+    if (!first) return `${target.label} has no container`;
+    return shellCommand(recreateArgv(target.label, first.labels, composeDir));
   } catch (err) {
     return (err as Error).message;
   }

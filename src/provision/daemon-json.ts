@@ -3,7 +3,13 @@
  * and live-restore, merged into what is there. Keys the operator already set are kept, even when
  * they differ from ours (that is a decision someone made); only missing ones are added. A file
  * that is not a JSON object is never overwritten: provision stops and says why.
+ *
+ * The file is the server's text: every value quoted back in a reason or a detail is sanitised
+ * (JSON.stringify escapes control characters but not bidi controls; a string value or a
+ * JSON.parse message would carry them raw).
  */
+import { sanitise } from '../text/sanitise.js';
+
 export const DAEMON_JSON = '/etc/docker/daemon.json';
 export const WANT_LOG_OPTS = { 'max-size': '50m', 'max-file': '5' } as const;
 
@@ -27,7 +33,7 @@ export function parseDaemonJson(text: string | null): { ok: true; value: Json } 
     if (!isObject(v)) return { ok: false, reason: `${DAEMON_JSON} is not a JSON object` };
     return { ok: true, value: v };
   } catch (err) {
-    return { ok: false, reason: `${DAEMON_JSON} is not valid JSON (${(err as Error).message.split('\n')[0]})` };
+    return { ok: false, reason: `${DAEMON_JSON} is not valid JSON (${sanitise((err as Error).message.split('\n')[0] ?? '')})` };
   }
 }
 
@@ -41,7 +47,7 @@ export function mergeDaemonJson(existing: string | null): DaemonJsonMerge {
   if (driver === undefined) {
     cfg['log-driver'] = 'json-file';
     added.push('"log-driver": "json-file"');
-  } else if (driver !== 'json-file') kept.push(`"log-driver": "${driver}" (not json-file: its own rotation applies)`);
+  } else if (driver !== 'json-file') kept.push(`"log-driver": "${sanitise(driver)}" (not json-file: its own rotation applies)`);
   if ((cfg['log-driver'] as string) === 'json-file') {
     const opts: Json = isObject(cfg['log-opts']) ? { ...(cfg['log-opts'] as Json) } : {};
     if (cfg['log-opts'] !== undefined && !isObject(cfg['log-opts'])) return { ok: false, reason: `${DAEMON_JSON}: "log-opts" is not an object` };
@@ -49,14 +55,14 @@ export function mergeDaemonJson(existing: string | null): DaemonJsonMerge {
       if (opts[k] === undefined) {
         opts[k] = v;
         added.push(`"log-opts"."${k}": "${v}"`);
-      } else if (opts[k] !== v) kept.push(`"log-opts"."${k}": ${JSON.stringify(opts[k])}`);
+      } else if (opts[k] !== v) kept.push(`"log-opts"."${k}": ${sanitise(JSON.stringify(opts[k]) ?? String(opts[k]))}`);
     }
     cfg['log-opts'] = opts;
   }
   if (cfg['live-restore'] === undefined) {
     cfg['live-restore'] = true;
     added.push('"live-restore": true');
-  } else if (cfg['live-restore'] !== true) kept.push(`"live-restore": ${JSON.stringify(cfg['live-restore'])}`);
+  } else if (cfg['live-restore'] !== true) kept.push(`"live-restore": ${sanitise(JSON.stringify(cfg['live-restore']) ?? String(cfg['live-restore']))}`);
   return { ok: true, changed: added.length > 0, text: `${JSON.stringify(cfg, null, 2)}\n`, added, kept };
 }
 
@@ -67,13 +73,14 @@ export interface RotationVerdict {
 
 /** Audit: does the daemon's default log driver rotate? */
 export function judgeLogRotation(value: Json): RotationVerdict {
-  const driver = typeof value['log-driver'] === 'string' ? (value['log-driver'] as string) : 'json-file';
-  if (driver !== 'json-file') {
+  const raw = typeof value['log-driver'] === 'string' ? (value['log-driver'] as string) : 'json-file';
+  const driver = sanitise(raw);
+  if (raw !== 'json-file') {
     return ROTATING_DRIVERS.has(driver) ? { status: 'pass', detail: `log-driver ${driver} (rotates or ships logs by itself)` } : { status: 'warn', detail: `log-driver ${driver}: check its rotation` };
   }
   const opts = isObject(value['log-opts']) ? (value['log-opts'] as Json) : {};
   const size = opts['max-size'];
   const files = opts['max-file'];
   if (size === undefined) return { status: 'fail', detail: 'json-file without max-size: container logs grow until the disk is full' };
-  return { status: 'pass', detail: `json-file, max-size ${String(size)}, max-file ${files === undefined ? '1 (default)' : String(files)}` };
+  return { status: 'pass', detail: sanitise(`json-file, max-size ${String(size)}, max-file ${files === undefined ? '1 (default)' : String(files)}`) };
 }

@@ -2,6 +2,7 @@
  * A step report as plain lines: the CLI prints them, the TUI draws the same lines, so what the
  * operator approves is word for word what `--plan` shows.
  */
+import { sanitise } from '../text/sanitise.js';
 import type { ProvisionContext } from './step.js';
 import { describeCommand, type StepReport, type StepStatus } from './run.js';
 
@@ -33,7 +34,7 @@ export function planLines(ctx: Pick<ProvisionContext, 'shell'>, r: StepReport, o
     for (const cmd of c.commands) out.push(`  $ ${describeCommand(ctx, cmd)}`);
     for (const f of c.files ?? []) {
       out.push(`${f.path}:`);
-      for (const l of f.text.replace(/\n$/, '').split('\n')) out.push(`  | ${l}`);
+      for (const l of f.text.replace(/\n$/, '').split('\n')) out.push(`  | ${sanitise(l)}`);
     }
     if (c.rollback?.length) out.push(`if the result cannot be proven: ${c.rollback.map((x) => describeCommand(ctx, x)).join('; ')}`);
   }

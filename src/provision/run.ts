@@ -60,7 +60,8 @@ export interface RunOutcome {
 
 /** The command line as it is sent (with sudo -n when not root), for plans and logs. */
 export function describeCommand(ctx: Pick<ProvisionContext, 'shell'>, c: Command): string {
-  const line = shellCommand(ctx.shell.argvFor(c.argv));
+  // Sanitised for the screen only (what runs is the argv): paths in it came from the server.
+  const line = sanitise(shellCommand(ctx.shell.argvFor(c.argv)));
   if (!c.stdin) return line;
   return c.stdin.kind === 'file' ? `${line}  < (the file below)` : `${line}  < (${c.stdin.describe})`;
 }

@@ -102,6 +102,18 @@ export function writeFileCommand(path: string, text: string, mode = '0644', owne
   return { argv: ['install', '-D', '-m', mode, '-o', owner, '-g', group, '/dev/stdin', path], stdin: { kind: 'file', text } };
 }
 
+const NO_SYMLINKS = 'while [ "$1" != -- ]; do if [ -L "$1" ]; then printf "%s is a symbolic link: not followed as root\\n" "$1" >&2; exit 1; fi; shift; done; shift; exec "$@"';
+
+/**
+ * `argv`, run only if none of `paths` is a symbolic link, checked in the same process just
+ * before: inside a directory the deploy user owns, a link to /etc/shadow or /root/.ssh would
+ * make root read, chown or write that file instead. (The check already refuses such a link;
+ * this keeps one created after the check from being followed.)
+ */
+export function unlessSymlink(paths: readonly string[], argv: readonly string[]): string[] {
+  return ['sh', '-c', NO_SYMLINKS, 'no-symlinks', ...paths, '--', ...argv];
+}
+
 /** Read a file as root: its text, or null when it does not exist. */
 export async function readFileAsRoot(shell: RootShell, path: string): Promise<string | null> {
   const r = await shell.run(['sh', '-c', 'if [ -e "$1" ]; then cat -- "$1"; else exit 3; fi', 'read', path]);

@@ -190,6 +190,45 @@ describe('provision and audit on a fresh Debian 12 server', () => {
     expect((await vps.exec(['ufw', 'status'])).stdout).toMatch(/inactive/);
   }, 240_000);
 
+  it("refuses to follow the deploy user's authorized_keys when it is a link to /etc/shadow, and changes nothing after it", async () => {
+    vps = await startFreshVps();
+    await vps.setRootPassword(ROOT_PASSWORD);
+    const made = await vps.exec(['sh', '-c', 'useradd --create-home --shell /bin/bash --user-group deploy && install -d -m 0700 -o deploy -g deploy /home/deploy/.ssh && ln -s /etc/shadow /home/deploy/.ssh/authorized_keys && chown -h deploy:deploy /home/deploy/.ssh/authorized_keys']);
+    expect(made.code).toBe(0);
+    const shadow = async () => (await vps!.exec(['sh', '-c', 'stat -c "%a %U:%G" /etc/shadow && sha256sum /etc/shadow'])).stdout;
+    const before = await shadow();
+    const watched = ['/etc/ssh', '/etc/ufw', '/etc/docker', '/home/deploy'];
+    const snap = await vps.snapshot(watched);
+    const r = await asRoot(vps, ['--yes']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/\[2\/8\] Deploy user and key: REFUSED/);
+    expect(r.stdout).toContain('/home/deploy/.ssh/authorized_keys is a symbolic link: provision runs as root and will not follow it (make it a plain file owned by deploy)');
+    expect(r.stdout).not.toMatch(/\$6\$|root:[*!]/);
+    expect(await shadow()).toBe(before);
+    expect(await vps.snapshot(watched)).toBe(snap);
+    expect((await vps.exec(['test', '-L', '/home/deploy/.ssh/authorized_keys'])).code).toBe(0);
+  }, 240_000);
+
+  it("refuses to write the app's .env through a link the deploy user made to /etc/passwd", async () => {
+    vps = await startFreshVps();
+    await vps.setRootPassword(ROOT_PASSWORD);
+    const made = await vps.exec(['sh', '-c', 'useradd --create-home --shell /bin/bash --user-group deploy && install -d -m 0750 -o deploy -g deploy /opt/shop && ln -s /etc/passwd /opt/shop/.env && chown -h deploy:deploy /opt/shop/.env']);
+    expect(made.code).toBe(0);
+    const passwd = async () => (await vps!.exec(['sh', '-c', 'stat -c "%a %U:%G" /etc/passwd && sha256sum /etc/passwd'])).stdout;
+    const before = await passwd();
+    const dir = project(vps);
+    const r = await opsdeck(
+      vps,
+      ['provision', '--ssh-config', vps.sshConfig, '--host', `root@${vps.name}`, '--accept-new', '--yes', '--password-fd', '3', '--app', 'shop', '--project', dir, '--env-fd', '4'],
+      [`${ROOT_PASSWORD}\n`, `DATABASE_URL=postgres://shop:pw@db:5432/shop\nJWT_SECRET=${JWT}\n`],
+    );
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/\[8\/8\] App directory and \.env: REFUSED/);
+    expect(r.stdout).toContain('/opt/shop/.env is a symbolic link: provision runs as root and will not follow it (make it a plain file owned by deploy)');
+    expect(await passwd()).toBe(before);
+    expect((await vps.exec(['grep', '-c', 'DATABASE_URL', '/etc/passwd'])).stdout.trim()).toBe('0');
+  }, 240_000);
+
   it('--plan changes nothing on the server', async () => {
     vps = await startFreshVps();
     await vps.setRootPassword(ROOT_PASSWORD);

@@ -53,6 +53,19 @@ describe('profile store', () => {
     expect(store.defaultName()).toBeUndefined();
   });
 
+  it('creates the directories it needs 0700, whatever the umask', () => {
+    const nested = path.join(dir, 'config', 'opsdeck', 'config.json');
+    const old = process.umask(0o022);
+    try {
+      new ProfileStore({ configPath: nested }).add({ name: 'box', local: true });
+    } finally {
+      process.umask(old);
+    }
+    expect(fs.statSync(path.dirname(nested)).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.join(dir, 'config')).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(nested).mode & 0o777).toBe(0o600);
+  });
+
   it('validates before writing', () => {
     const store = new ProfileStore({ configPath: file });
     expect(() => store.add({ name: 'bad name!', local: true })).toThrow(/profile name 'bad name!'/);

@@ -1,9 +1,13 @@
 import { ENV_KEYS_AWK, isSecretName, parseEnvKeys, planEnv, renderEnv, requiredVariables } from '../env-file.js';
 import { lastLine } from '../root-shell.js';
-import { runCommands, type Command, type ProvisionContext, type Step } from '../step.js';
+import { sanitise } from '../../text/sanitise.js';
+import { runCommands, unlessSymlink, type Command, type ProvisionContext, type Step } from '../step.js';
 
 const FACTS = [
   'd="$1"',
+  // A link root made (/opt/shop -> /data/shop) is a choice; one someone else made is not followed.
+  '[ -L "$d" ] && [ "$(stat -c %u "$d")" != 0 ] && printf "link %s\\n" "$d" && exit 0',
+  '[ -L "$d/.env" ] && printf "link %s\\n" "$d/.env" && exit 0',
   '[ -d "$d" ] && printf "dir %s\\n" "$(stat -c "%U:%G %a" "$d")"',
   'if [ -f "$d/.env" ]; then printf "env %s\\n" "$(stat -c "%U:%G %a" "$d/.env")"; echo "@@keys"; awk "$2" "$d/.env"; fi',
   'exit 0',
@@ -15,7 +19,8 @@ async function appFacts(ctx: ProvisionContext, dir: string) {
   const dirStat = /^dir (\S+) (\d+)$/m.exec(r.stdout);
   const envStat = /^env (\S+) (\d+)$/m.exec(r.stdout);
   const keys = envStat ? parseEnvKeys(r.stdout.slice(r.stdout.indexOf('@@keys') + 6)) : null;
-  return { dirOwner: dirStat?.[1], dirMode: dirStat?.[2], envOwner: envStat?.[1], envMode: envStat?.[2], keys };
+  const link = /^link (.*)$/m.exec(r.stdout)?.[1];
+  return { dirOwner: dirStat?.[1], dirMode: dirStat?.[2], envOwner: envStat?.[1], envMode: envStat?.[2], keys, link };
 }
 
 /**
@@ -33,6 +38,7 @@ export const appStep: Step = {
     const u = ctx.settings.deployUser;
     const f = await appFacts(ctx, app.dir);
     const env = `${app.dir}/.env`;
+    if (f.link !== undefined) return { state: 'refused', found: [`${sanitise(f.link)} is a symbolic link: provision runs as root and will not follow it (make it a plain ${f.link === env ? 'file' : 'directory'} owned by ${u})`], commands: [], notes: [] };
     const required = requiredVariables(app.composeText);
     const plan = planEnv(required, f.keys);
     const found = [
@@ -58,11 +64,11 @@ export const appStep: Step = {
     };
     const describe = plan.missing.length ? `${plan.missing.map((m) => `${m.name}${isSecretName(m.name) ? ' (hidden)' : ''}`).join(', ')}: asked now` : '.env.example as it is';
     if (f.keys === null && (app.envExample !== null || plan.missing.length)) {
-      commands.push({ argv: ['install', '-m', '0600', '-o', u, '-g', u, '/dev/stdin', env], stdin: { kind: 'secret', describe, bytes: answersFor } });
+      commands.push({ argv: unlessSymlink([env], ['install', '-m', '0600', '-o', u, '-g', u, '/dev/stdin', env]), stdin: { kind: 'secret', describe, bytes: answersFor } });
     } else if (f.keys !== null && plan.missing.length) {
-      commands.push({ argv: ['sh', '-c', 'cat >> "$1"', 'append', env], stdin: { kind: 'secret', describe, bytes: answersFor } });
+      commands.push({ argv: unlessSymlink([env], ['sh', '-c', 'cat >> "$1"', 'append', env]), stdin: { kind: 'secret', describe, bytes: answersFor } });
     }
-    if (f.keys !== null && (f.envMode !== '600' || f.envOwner !== `${u}:${u}`)) commands.push({ argv: ['chown', `${u}:${u}`, env] }, { argv: ['chmod', '0600', env] });
+    if (f.keys !== null && (f.envMode !== '600' || f.envOwner !== `${u}:${u}`)) commands.push({ argv: unlessSymlink([env], ['chown', `${u}:${u}`, env]) }, { argv: unlessSymlink([env], ['chmod', '0600', env]) });
     return { state: commands.length ? 'todo' : 'done', found, commands, notes: ['.env stays on the server (mode 600): never commit it.'] };
   },
   apply: (ctx, check) => runCommands(ctx, check.commands),

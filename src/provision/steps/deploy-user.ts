@@ -1,7 +1,7 @@
 import { sanitise } from '../../text/sanitise.js';
 import { parsePublicKey } from '../settings.js';
 import { lastLine } from '../root-shell.js';
-import { runCommands, writeFileCommand, type Command, type Step, type StepCheck } from '../step.js';
+import { runCommands, unlessSymlink, writeFileCommand, type Command, type Step, type StepCheck } from '../step.js';
 import { sudoersPath, sudoersText } from '../sudoers.js';
 
 interface DeployFacts {
@@ -13,6 +13,8 @@ interface DeployFacts {
   owner: string | undefined;
   passwordField: string;
   sudoers: string | null;
+  /** ~/.ssh or authorized_keys that are symbolic links (never followed as root). */
+  links: string[];
 }
 
 const FACTS_SCRIPT = [
@@ -21,7 +23,7 @@ const FACTS_SCRIPT = [
   'echo "exists yes"',
   'home=$(printf "%s" "$e" | cut -d: -f6); printf "home %s\\n" "$home"',
   'printf "shadow %s\\n" "$(getent shadow "$u" | cut -d: -f2 | cut -c1-3)"',
-  'for f in "$home/.ssh" "$home/.ssh/authorized_keys"; do [ -e "$f" ] && printf "stat %s\\n" "$(stat -c "%a %U:%G %n" "$f")"; done',
+  'for f in "$home/.ssh" "$home/.ssh/authorized_keys"; do if [ -L "$f" ]; then printf "link %s\\n" "$f"; elif [ -e "$f" ]; then printf "stat %s\\n" "$(stat -c "%a %U:%G %n" "$f")"; fi; done',
   'if [ -f "$2" ]; then echo "sudoers yes"; fi',
   'exit 0',
 ].join('\n');
@@ -36,8 +38,9 @@ async function gather(ctx: Parameters<Step['check']>[0]): Promise<DeployFacts> {
   const stat = (suffix: string) => new RegExp(`^stat (\\d+) (\\S+) .*${suffix.replace(/[.]/g, '\\.')}$`, 'm').exec(out);
   const ssh = stat('/.ssh');
   const ak = stat('/.ssh/authorized_keys');
+  const links = [...out.matchAll(/^link (.*)$/gm)].map((m) => m[1]!);
   let keys: string | null = null;
-  if (ak) {
+  if (ak && links.length === 0) {
     const k = await ctx.shell.run(['cat', `${home}/.ssh/authorized_keys`]);
     keys = k.code === 0 ? k.stdout : null;
   }
@@ -46,7 +49,7 @@ async function gather(ctx: Parameters<Step['check']>[0]): Promise<DeployFacts> {
     const s = await ctx.shell.run(['cat', sudoersPath(u)]);
     sudoers = s.code === 0 ? s.stdout : null;
   }
-  return { exists, home, keys, sshDirMode: ssh?.[1], keysMode: ak?.[1], owner: ak?.[2] ?? ssh?.[2], passwordField: /^shadow (.*)$/m.exec(out)?.[1] ?? '', sudoers };
+  return { exists, home, keys, sshDirMode: ssh?.[1], keysMode: ak?.[1], owner: ak?.[2] ?? ssh?.[2], passwordField: /^shadow (.*)$/m.exec(out)?.[1] ?? '', sudoers, links };
 }
 
 function hasKey(keys: string | null, blob: string): boolean {
@@ -65,6 +68,12 @@ export const deployUserStep: Step = {
     const key = parsePublicKey(s.publicKey);
     if (!key) return { state: 'refused', found: ['the public key given is not an OpenSSH public key line'], commands: [], notes: [] };
     const f = await gather(ctx);
+    if (f.exists && (!f.home.startsWith('/') || sanitise(f.home) !== f.home)) {
+      return { state: 'refused', found: [`the home directory of ${u} is '${sanitise(f.home)}', not a plain absolute path: fix it in /etc/passwd first`], commands: [], notes: [] };
+    }
+    if (f.links.length) {
+      return { state: 'refused', found: f.links.map((l) => `${sanitise(l)} is a symbolic link: provision runs as root and will not follow it (make it a plain ${l.endsWith('/.ssh') ? 'directory' : 'file'} owned by ${u})`), commands: [], notes: [] };
+    }
     const found: string[] = [];
     const commands: Command[] = [];
     const home = f.exists ? f.home : `/home/${u}`;
@@ -78,10 +87,13 @@ export const deployUserStep: Step = {
     found.push(keyThere ? `the ${key.type} key is in ${home}/.ssh/authorized_keys` : `the ${key.type} key is not in ${home}/.ssh/authorized_keys`);
     if (f.keys !== null) found.push(`~/.ssh ${f.sshDirMode ?? '?'}, authorized_keys ${f.keysMode ?? '?'} owned by ${sanitise(f.owner ?? '?')}`);
     if (!keyThere || !modesOk) {
-      commands.push({ argv: ['install', '-d', '-m', '0700', '-o', u, '-g', u, `${home}/.ssh`] });
+      const sshDir = `${home}/.ssh`;
+      const akFile = `${sshDir}/authorized_keys`;
+      commands.push({ argv: unlessSymlink([sshDir], ['install', '-d', '-m', '0700', '-o', u, '-g', u, sshDir]) });
       const base = f.keys ?? '';
       const text = keyThere ? base : `${base}${base && !base.endsWith('\n') ? '\n' : ''}${key.line}\n`;
-      commands.push(writeFileCommand(`${home}/.ssh/authorized_keys`, text, '0600', u, u));
+      const write = writeFileCommand(akFile, text, '0600', u, u);
+      commands.push({ ...write, argv: unlessSymlink([sshDir, akFile], write.argv) });
     }
     const wantSudoers = sudoersText(u, s.sudo);
     const path = sudoersPath(u);
@@ -108,6 +120,12 @@ export const deployUserStep: Step = {
           bytes: async (c) => {
             const p = await c.askPassword(`New password for ${u} (for sudo)`);
             if (!p || p.length === 0) throw new Error('no password given');
+            // chpasswd reads user:password lines: a newline would end the password and start a
+            // line of its own (another user's password), and a NUL or CR would cut it short.
+            if (p.includes(0x0a) || p.includes(0x0d) || p.includes(0x00)) {
+              p.fill(0);
+              throw new Error('the password contains a line break or NUL byte: chpasswd cannot take it; choose another');
+            }
             const line = Buffer.concat([Buffer.from(`${u}:`), p, Buffer.from('\n')]);
             p.fill(0);
             return line;

@@ -61,6 +61,8 @@ export const dockerStep: Step = {
     if (!os?.ok) return { state: 'refused', found: ['unknown operating system'], commands: [], notes: [] };
     const f = await readDockerFacts(ctx);
     const u = ctx.settings.deployUser;
+    // The architecture goes into the apt sources file shown in the plan: only a plain dpkg name.
+    if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(f.arch)) return { state: 'refused', found: [`dpkg --print-architecture said '${sanitise(f.arch)}', which is not an architecture name`], commands: [], notes: [] };
     const found: string[] = [];
     const notes: string[] = [];
     const commands: Command[] = [];

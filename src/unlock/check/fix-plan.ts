@@ -7,6 +7,7 @@
  *    it would take away the shell someone may rely on to debug a boot;
  *  - then update-initramfs -u, since the initramfs only has what was there when it was built.
  */
+import { sanitise } from '../../text/sanitise.js';
 import { quoteArg } from '../../transport/shell-quote.js';
 import { missingRestrictions, parseAuthorizedKeys, restrictLine } from './authorized-keys.js';
 import type { CheckFacts } from './check-facts.js';
@@ -36,8 +37,11 @@ export function lineDiff(before: string | null, after: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
     if (a[i] === b[i]) continue;
-    if (a[i] !== undefined) out.push(`-${i + 1}: ${a[i]}`);
-    if (b[i] !== undefined) out.push(`+${i + 1}: ${b[i]}`);
+    // The lines are the server's text, printed for the confirmation: sanitised (the write uses before/after).
+    const was = a[i];
+    const now = b[i];
+    if (was !== undefined) out.push(`-${i + 1}: ${sanitise(was)}`);
+    if (now !== undefined) out.push(`+${i + 1}: ${sanitise(now)}`);
   }
   return out;
 }
