@@ -244,7 +244,7 @@ export class LogFollower {
     // TTY container's stream starts with a digit where a frame header starts with 0-3, and the
     // demultiplexer hands everything from a bad header on to the raw path: no inspect needed
     // before the first read (one round trip less for `opsdeck logs`).
-    const demux = s.tty ? null : new FrameDemuxer((st, buf, start, end) => assembler.pushFrame(st, buf, start, end), (chunk) => assembler.pushRaw(chunk));
+    const demux = s.tty ? null : new FrameDemuxer((st, buf, start, end, dropped) => assembler.pushFrame(st, buf, start, end, dropped), (chunk) => assembler.pushRaw(chunk));
     return new Promise((resolve) => {
       let settled = false;
       const finish = (how: 'end' | Error) => {
