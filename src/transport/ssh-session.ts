@@ -375,36 +375,45 @@ async function collectChannel(ch: ClientChannel, opts: ExecOptions, label: strin
   let errLen = 0;
   let overflow = false;
   let timedOut = false;
-  ch.on('data', (d: Buffer) => {
-    outLen += d.length;
-    if (outLen > max) {
-      overflow = true;
-      ch.close();
-    } else out.push(d);
-  });
-  ch.stderr.on('data', (d: Buffer) => {
-    errLen += d.length;
-    if (errLen > max) {
-      overflow = true;
-      ch.close();
-    } else err.push(d);
-  });
-  const timer = setTimeout(() => {
-    timedOut = true;
+  // sshd answers our close only once the command has exited, and a command that does not stop
+  // (or blocks writing output nobody reads any more) never does: past a bound we stop waiting
+  // for the channel instead of waiting for its close.
+  let giveUp!: () => void;
+  const abandoned = new Promise<null>((resolve) => (giveUp = () => resolve(null)));
+  const abandon = () => {
     try {
       ch.signal('TERM');
     } catch {
       /* older servers */
     }
     ch.close();
+    giveUp();
+  };
+  ch.on('data', (d: Buffer) => {
+    outLen += d.length;
+    if (outLen > max) {
+      overflow = true;
+      abandon();
+    } else out.push(d);
+  });
+  ch.stderr.on('data', (d: Buffer) => {
+    errLen += d.length;
+    if (errLen > max) {
+      overflow = true;
+      abandon();
+    } else err.push(d);
+  });
+  const timer = setTimeout(() => {
+    timedOut = true;
+    abandon();
   }, timeoutMs);
   const exited = exitOf(ch);
   if (opts.stdin !== undefined) ch.end(opts.stdin);
   else ch.end();
-  const r = await exited;
+  const r = await Promise.race([exited, abandoned]);
   clearTimeout(timer);
   if (overflow) throw new Error(`'${argv[0] ?? ''}' wrote more than ${max} bytes`);
-  if (timedOut) throw new Error(`${label}: ${execTimeoutMessage(argv, timeoutMs)}`);
+  if (timedOut || !r) throw new Error(`${label}: ${execTimeoutMessage(argv, timeoutMs)}`);
   // No exit status at all: the channel went down with the connection.
   if (r.code === -1 && !r.signal) throw new ConnectionLostError(label, 'the connection dropped while a command was running');
   return { code: r.code, ...(r.signal ? { signal: r.signal } : {}), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
