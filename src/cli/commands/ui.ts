@@ -28,73 +28,69 @@ export const uiCommand: CommandSpec = {
     }
     const target = await resolveTarget(flags, ctx.env);
     optimiseLessEagerly();
+    // From here on the terminal may be in raw mode with the cursor hidden: an error nothing
+    // caught puts it back before the process ends (last-resort.ts).
+    const uninstall = installLastResort({ stdin: ctx.stdin as NodeJS.ReadStream, stdout: ctx.stdout as NodeJS.WriteStream, stderr: ctx.stderr as NodeJS.WriteStream });
+    // Loaded only here, so the non-interactive commands do not pay for React and Ink at start-up.
+    // The session first: the SSH handshake runs while Ink and the screens are being loaded.
+    const { SessionStore } = await import('../../model/session-store.js');
+    const open = (t: typeof target, f: ConnectionFlags) => {
+      const s = new SessionStore(t, { intervalMs, readonly: Boolean(ctx.values.readonly), flags: f, env: ctx.env });
+      void s.start();
+      return s;
+    };
+    let session = open(target, flags);
+    const [{ render }, React, { App }, { runInteractiveShell }, { GridPainter }] = await Promise.all([
+      import('ink'),
+      // React is CommonJS: its module.exports is the default export both under Node and in the
+      // bundle's chunks (where the namespace has nothing else).
+      import('react').then((m) => m.default),
+      import('../../../screens/App.js'),
+      import('../../docker/interactive-shell.js'),
+      import('../../render/ink/grid-painter.js'),
+    ]);
+    type HandOver = import('../../../screens/App.js').HandOver;
     const stdout = ctx.stdout as NodeJS.WriteStream;
     const stdin = ctx.stdin as NodeJS.ReadStream;
-    const uninstall = installLastResort({ stdin, stdout, stderr: ctx.stderr as NodeJS.WriteStream });
-    try {
-      return await runUi();
-    } finally {
-      uninstall();
-    }
-    async function runUi(): Promise<number> {
-      // Loaded only here, so the non-interactive commands do not pay for React and Ink at start-up.
-      // The session first: the SSH handshake runs while Ink and the screens are being loaded.
-      const { SessionStore } = await import('../../model/session-store.js');
-      const open = (t: typeof target, f: ConnectionFlags) => {
-        const s = new SessionStore(t, { intervalMs, readonly: Boolean(ctx.values.readonly), flags: f, env: ctx.env });
-        void s.start();
-        return s;
-      };
-      let session = open(target, flags);
-      const [{ render }, React, { App }, { runInteractiveShell }, { GridPainter }] = await Promise.all([
-        import('ink'),
-        // React is CommonJS: its module.exports is the default export both under Node and in the
-        // bundle's chunks (where the namespace has nothing else).
-        import('react').then((m) => m.default),
-        import('../../../screens/App.js'),
-        import('../../docker/interactive-shell.js'),
-        import('../../render/ink/grid-painter.js'),
-      ]);
-      type HandOver = import('../../../screens/App.js').HandOver;
-      let status: { text: string; level: 'ok' | 'warn' | 'error' | 'info' } | undefined;
-      const painter = new GridPainter(stdout);
-      // Ink owns the terminal until the App hands it over (a shell) or the operator quits; after a
-      // shell the App is drawn again on the same session, streams and all.
-      for (;;) {
-        let handOver: HandOver | undefined;
-        const instance = render(
-          React.createElement(App, { session, color: colorEnabled(ctx.env), onHandOver: (h: HandOver) => (handOver = h), initialStatus: status, painter }),
-          { stdout, stdin, exitOnCtrlC: false },
-        );
-        await instance.waitUntilExit();
-        if (!handOver) break;
-        if (handOver.kind === 'switch') {
-          // Another saved server: a new session; --socket was for the server we started with.
-          await session.close();
-          const next: ConnectionFlags = { ...flags, host: handOver.host };
-          delete next.socket;
-          try {
-            session = open(await resolveTarget(next, ctx.env), next);
-            status = undefined;
-          } catch (err) {
-            status = { text: sanitise((err as Error).message), level: 'error' };
-            session = open(target, flags);
-          }
-          continue;
-        }
-        const conn = session.connection;
-        if (!conn) break;
-        stdout.write(`\u001b[2J\u001b[H--- shell in ${handOver.label} (exit the shell to return to opsdeck) ---\r\n`);
+    let status: { text: string; level: 'ok' | 'warn' | 'error' | 'info' } | undefined;
+    const painter = new GridPainter(stdout);
+    // Ink owns the terminal until the App hands it over (a shell) or the operator quits; after a
+    // shell the App is drawn again on the same session, streams and all.
+    for (;;) {
+      let handOver: HandOver | undefined;
+      const instance = render(
+        React.createElement(App, { session, color: colorEnabled(ctx.env), onHandOver: (h: HandOver) => (handOver = h), initialStatus: status, painter }),
+        { stdout, stdin, exitOnCtrlC: false },
+      );
+      await instance.waitUntilExit();
+      if (!handOver) break;
+      if (handOver.kind === 'switch') {
+        // Another saved server: a new session; --socket was for the server we started with.
+        await session.close();
+        const next: ConnectionFlags = { ...flags, host: handOver.host };
+        delete next.socket;
         try {
-          const code = await runInteractiveShell(conn.docker, handOver.containerId, { stdin, stdout });
-          status = { text: `shell in ${handOver.label} ended${code === null ? '' : ` (exit ${code})`}`, level: code ? 'warn' : 'ok' };
+          session = open(await resolveTarget(next, ctx.env), next);
+          status = undefined;
         } catch (err) {
-          status = { text: `shell in ${handOver.label} failed: ${sanitise((err as Error).message)}`, level: 'error' };
+          status = { text: sanitise((err as Error).message), level: 'error' };
+          session = open(target, flags);
         }
-        stdout.write('\u001b[2J\u001b[H');
+        continue;
       }
-      await session.close();
-      return EXIT.ok;
+      const conn = session.connection;
+      if (!conn) break;
+      stdout.write(`\u001b[2J\u001b[H--- shell in ${handOver.label} (exit the shell to return to opsdeck) ---\r\n`);
+      try {
+        const code = await runInteractiveShell(conn.docker, handOver.containerId, { stdin, stdout });
+        status = { text: `shell in ${handOver.label} ended${code === null ? '' : ` (exit ${code})`}`, level: code ? 'warn' : 'ok' };
+      } catch (err) {
+        status = { text: `shell in ${handOver.label} failed: ${sanitise((err as Error).message)}`, level: 'error' };
+      }
+      stdout.write('\u001b[2J\u001b[H');
     }
+    await session.close();
+    uninstall();
+    return EXIT.ok;
   },
 };
