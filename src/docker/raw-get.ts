@@ -27,6 +27,14 @@ export class DockerHttpError extends Error {
   }
 }
 
+/** Docker answered with something that is not HTTP as Docker speaks it: retrying will not help. */
+export class MalformedResponseError extends Error {
+  constructor(what: string) {
+    super(`malformed response from Docker: ${what}`);
+    this.name = 'MalformedResponseError';
+  }
+}
+
 export interface RawGetResult {
   status: number;
   headers: Map<string, string>;
@@ -85,20 +93,20 @@ export function rawGet(socket: Duplex, path: string, signal?: AbortSignal): Prom
     const onData = (data: Buffer) => {
       if (decoder) {
         const r = decoder.feed(data);
-        if (r.error) return fail(new Error(`malformed response from Docker: ${r.error}`));
+        if (r.error) return fail(new MalformedResponseError(r.error));
         return deliver(r.parts, r.done);
       }
       head = head.length === 0 ? data : Buffer.concat([head, data]);
       const end = head.indexOf('\r\n\r\n');
       if (end < 0) {
-        if (head.length > MAX_HEAD) fail(new Error('malformed response from Docker: no end to the response head'));
+        if (head.length > MAX_HEAD) fail(new MalformedResponseError('no end to the response head'));
         return;
       }
       const parsed = parseHead(head.subarray(0, end).toString('latin1'));
-      if (typeof parsed === 'string') return fail(new Error(`malformed response from Docker: ${parsed}`));
+      if (typeof parsed === 'string') return fail(new MalformedResponseError(parsed));
       status = parsed.status;
       const made = bodyDecoder(parsed.headers);
-      if (typeof made === 'string') return fail(new Error(`malformed response from Docker: ${made}`));
+      if (typeof made === 'string') return fail(new MalformedResponseError(made));
       decoder = made;
       if (status === 200) {
         body = new Readable({

@@ -12,6 +12,7 @@
  */
 import type { Readable } from 'node:stream';
 import { FrameDemuxer } from './frame-demux.js';
+import { MalformedResponseError } from '../docker/raw-get.js';
 import { LineAssembler, type RawLine } from './line-assembler.js';
 import { TimestampMerger } from './log-merge.js';
 import { toLogLine, type LogLine } from './log-line.js';
@@ -192,6 +193,8 @@ export class LogFollower {
       }
       const ended = await this.#read(i, gen, req);
       if (!current()) return;
+      // A dropped stream is read again; an answer that was not Docker's would be the same again.
+      if (ended instanceof MalformedResponseError) return this.#failed(i, gen, ended);
       if (ended !== 'end') return this.#lost(i, gen, ended);
       if (!this.#opts.follow) {
         this.#merger.setMode(i, 'done');
