@@ -62,10 +62,34 @@ export async function followContainerEvents(
   };
 }
 
+/**
+ * At most this many events of a replay are kept: the newest, which are what a restart-loop check
+ * needs (dockerd itself remembers 256; a server that sends more is not to be believed anyway).
+ */
+export const REPLAY_MAX = 4096;
+
+export interface ReplayedEvents {
+  /** The newest events, oldest first. */
+  events: DockerEvent[];
+  /** How many older events were let go to keep within the limit. */
+  dropped: number;
+}
+
 /** Events between two server times (seconds): the stream ends by itself at `until`. */
-export function readContainerEvents(docker: Dockerode, since: number, until: number, actions?: readonly string[]): Promise<DockerEvent[]> {
+export function readContainerEvents(docker: Dockerode, since: number, until: number, actions?: readonly string[], max = REPLAY_MAX): Promise<ReplayedEvents> {
   return new Promise((resolve, reject) => {
-    const events: DockerEvent[] = [];
-    followContainerEvents(docker, (ev) => events.push(ev), { since, until, ...(actions ? { actions } : {}), onEnd: (err) => (err ? reject(err) : resolve(events)) }).catch(reject);
+    let events: DockerEvent[] = [];
+    let seen = 0;
+    const keep = (ev: DockerEvent) => {
+      seen++;
+      events.push(ev);
+      // Trimmed in batches, so dropping the oldest is not a shift per event.
+      if (events.length >= 2 * max) events = events.slice(-max);
+    };
+    const done = () => {
+      if (events.length > max) events = events.slice(-max);
+      resolve({ events, dropped: seen - events.length });
+    };
+    followContainerEvents(docker, keep, { since, until, ...(actions ? { actions } : {}), onEnd: (err) => (err ? reject(err) : done()) }).catch(reject);
   });
 }

@@ -8,12 +8,21 @@
 
 export type StreamName = 'stdout' | 'stderr';
 
-/** One frame's payload: buf[start, end). A view into the chunk, valid only during the call. */
-export type FrameSink = (stream: StreamName, buf: Buffer, start: number, end: number) => void;
+/**
+ * One frame's payload: buf[start, end). A view into the chunk, valid only during the call.
+ * `dropped`: bytes of the frame after `end` that were counted but not kept (see FRAME_KEEP).
+ */
+export type FrameSink = (stream: StreamName, buf: Buffer, start: number, end: number, dropped: number) => void;
 
 const HEADER = 8;
 /** Bigger than any message the logs API sends (16 KB pieces); beyond it the header is garbage. */
 const MAX_FRAME = 64 * 1024 * 1024;
+/**
+ * Of a frame that arrives over several reads, at most this much is buffered: a line is kept up
+ * to 16 KB anyway (line-assembler.ts), plus Docker's timestamp in front and a margin. Docker's
+ * own frames are 16 KB pieces; a larger one (up to MAX_FRAME) only costs this much.
+ */
+export const FRAME_KEEP = 16 * 1024 + 128;
 
 export class FrameDemuxer {
   #header = Buffer.alloc(HEADER);
@@ -22,6 +31,8 @@ export class FrameDemuxer {
   #need = 0;
   #pieces: Buffer[] = [];
   #pieceBytes = 0;
+  /** Bytes of the current frame past FRAME_KEEP: counted, not kept. */
+  #dropped = 0;
   #broken = false;
 
   /**
@@ -57,7 +68,8 @@ export class FrameDemuxer {
             continue;
           }
           if (n - off - HEADER >= size) {
-            this.onFrame(streamOf(kind), chunk, off + HEADER, off + HEADER + size);
+            // A view into the read, not a copy: nothing is buffered for it.
+            this.onFrame(streamOf(kind), chunk, off + HEADER, off + HEADER + size, 0);
             off += HEADER + size;
             continue;
           }
@@ -81,20 +93,25 @@ export class FrameDemuxer {
         continue;
       }
       const take = Math.min(this.#need, n - off);
-      this.#pieces.push(chunk.subarray(off, off + take));
-      this.#pieceBytes += take;
+      const keep = Math.min(take, FRAME_KEEP - this.#pieceBytes);
+      // Copied: a view would keep the whole read alive while the frame waits.
+      if (keep > 0) this.#pieces.push(Buffer.from(chunk.subarray(off, off + keep)));
+      this.#pieceBytes += Math.max(keep, 0);
+      this.#dropped += take - Math.max(keep, 0);
       this.#need -= take;
       off += take;
       if (this.#need === 0) {
         const payload = this.#pieces.length === 1 ? this.#pieces[0]! : Buffer.concat(this.#pieces, this.#pieceBytes);
+        const dropped = this.#dropped;
         this.#pieces = [];
         this.#pieceBytes = 0;
-        this.onFrame(this.#stream, payload, 0, payload.length);
+        this.#dropped = 0;
+        this.onFrame(this.#stream, payload, 0, payload.length, dropped);
       }
     }
   }
 
-  /** Bytes of an unfinished frame at the end of the stream (a dropped connection cuts frames). */
+  /** Bytes held of an unfinished frame (a dropped connection cuts frames); at most FRAME_KEEP + 8. */
   get pendingBytes(): number {
     return this.#pieceBytes + this.#headerFill;
   }

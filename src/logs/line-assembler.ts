@@ -61,8 +61,12 @@ export class LineAssembler {
     this.#onLine = opts.onLine;
   }
 
-  /** One message of a multiplexed stream (one frame's payload: payload[start, end)). */
-  pushFrame(stream: StreamName, payload: Buffer, start = 0, end = payload.length): void {
+  /**
+   * One message of a multiplexed stream (one frame's payload: payload[start, end)). `dropped`
+   * bytes of it were not kept (a frame larger than any Docker sends, frame-demux.ts): they end
+   * the line, counted and marked cut.
+   */
+  pushFrame(stream: StreamName, payload: Buffer, start = 0, end = payload.length, dropped = 0): void {
     const st = this.#pending[stream];
     let off = start;
     let ts = '';
@@ -75,7 +79,7 @@ export class LineAssembler {
       }
     }
     // The common case, one whole line in one message: decode it straight from the frame.
-    if (!st.open && n > off && payload[n - 1] === NL && payload.indexOf(NL, off) === n - 1 && n - 1 - off <= this.#max) {
+    if (dropped === 0 && !st.open && n > off && payload[n - 1] === NL && payload.indexOf(NL, off) === n - 1 && n - 1 - off <= this.#max) {
       this.#emitWhole(stream, ts, payload, off, n - 1);
       return;
     }
@@ -88,7 +92,7 @@ export class LineAssembler {
       // The message ends at n; a line break past it belongs to the next one.
       if (nl < 0 || nl >= n) {
         this.#append(st, payload, off, n);
-        return;
+        break;
       }
       this.#append(st, payload, off, nl);
       this.#finish(stream, st);
@@ -97,6 +101,14 @@ export class LineAssembler {
         st.open = true;
         st.ts = ts;
       }
+    }
+    if (dropped > 0) {
+      if (!st.open) {
+        st.open = true;
+        st.ts = ts;
+      }
+      st.total += dropped;
+      this.#finish(stream, st);
     }
   }
 

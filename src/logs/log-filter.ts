@@ -5,12 +5,16 @@
  *   timeout            regex on the line's text (smart case: lower-case means case-insensitive)
  *   !healthcheck       a term prefixed with ! must not match
  *   request_id=abc-1   a JSON field equals a value      (key!=value: differs, or is absent)
+ *   request_id==~x     a JSON field equals exactly this text, even one that starts with ~ or =
  *   event=~^stripe     a JSON field matches a regex     (key!~re: does not match)
  *   level>=warn        severity at least (also level=error for exactly)
  *   ~a=b               a leading ~ forces a regex, for text that contains "=" itself
  *
  * Parsing never throws: a bad regex comes back as an error message for the prompt or UserError.
+ * Regexes run with a bound (src/render/bounded-regex.ts): a pattern that could backtrack
+ * without end over a 16 KB line is refused or run in linear time.
  */
+import { boundedRegex, UnboundedRegexError } from '../text/bounded-regex.js';
 import { fieldValue } from './json-fields.js';
 import { LEVELS, levelRank, normaliseLevel, type Level } from './log-level.js';
 import { jsonOf, type LogLine } from './log-line.js';
@@ -27,7 +31,7 @@ export interface ParsedFilter {
   error: string | null;
 }
 
-const FIELD = /^([A-Za-z_@][\w.@-]*)(!=|=~|!~|>=|=)(.*)$/s;
+const FIELD = /^([A-Za-z_@][\w.@-]*)(!=|==|=~|!~|>=|=)(.*)$/s;
 
 /** Split on spaces outside double quotes; \" is a quote inside quotes. */
 export function splitTerms(text: string): string[] {
@@ -63,7 +67,7 @@ export function splitTerms(text: string): string[] {
 
 /** A regex with smart case: any upper-case letter makes it case-sensitive. */
 export function smartRegex(source: string): RegExp {
-  return new RegExp(source, /[A-Z]/.test(source.replace(/\\./g, '')) ? '' : 'i');
+  return boundedRegex(source, { ignoreCase: !/[A-Z]/.test(source.replace(/\\./g, '')) });
 }
 
 export function parseFilter(text: string): ParsedFilter {
@@ -82,7 +86,9 @@ export function parseFilter(text: string): ParsedFilter {
       }
       const m = FIELD.exec(t);
       if (m) {
-        const [, key, op, value] = m as unknown as [string, string, string, string];
+        const [, key, written, value] = m as unknown as [string, string, string, string];
+        // '==' is '=' whose value is never read as an operator or a regex.
+        const op = written === '==' ? '=' : written;
         if (key === 'level') {
           const level = normaliseLevel(value);
           if (!level || op === '=~' || op === '!~') return { terms, error: `unknown level '${value}' (use ${LEVELS.join(', ')})` };
@@ -96,6 +102,7 @@ export function parseFilter(text: string): ParsedFilter {
       }
       terms.push({ kind: 'text', re: smartRegex(t), negate, source: t });
     } catch (err) {
+      if (err instanceof UnboundedRegexError) return { terms, error: `refused regular expression ${err.message}` };
       return { terms, error: `bad regular expression '${t}': ${(err as Error).message.replace(/^Invalid regular expression: /, '')}` };
     }
   }
@@ -150,6 +157,14 @@ export function compileFilter(spec: FilterSpec): { predicate: LinePredicate | nu
     return true;
   };
   return { predicate, error: null };
+}
+
+/**
+ * A term that matches a JSON field holding exactly `value`, whatever the value holds: for values
+ * taken from a server's log line (a value starting with ~ must not become a regex it chose).
+ */
+export function literalFieldTerm(key: string, value: string): string {
+  return `${key}==${quoteTerm(value)}`;
 }
 
 /** Quote a value for the filter language when it holds spaces or quotes. */

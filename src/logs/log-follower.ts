@@ -12,6 +12,7 @@
  */
 import type { Readable } from 'node:stream';
 import { FrameDemuxer } from './frame-demux.js';
+import { MalformedResponseError } from '../transport/raw-get.js';
 import { LineAssembler, type RawLine } from './line-assembler.js';
 import { TimestampMerger } from './log-merge.js';
 import { toLogLine, type LogLine } from './log-line.js';
@@ -192,6 +193,8 @@ export class LogFollower {
       }
       const ended = await this.#read(i, gen, req);
       if (!current()) return;
+      // A dropped stream is read again; an answer that was not Docker's would be the same again.
+      if (ended instanceof MalformedResponseError) return this.#failed(i, gen, ended);
       if (ended !== 'end') return this.#lost(i, gen, ended);
       if (!this.#opts.follow) {
         this.#merger.setMode(i, 'done');
@@ -244,7 +247,7 @@ export class LogFollower {
     // TTY container's stream starts with a digit where a frame header starts with 0-3, and the
     // demultiplexer hands everything from a bad header on to the raw path: no inspect needed
     // before the first read (one round trip less for `opsdeck logs`).
-    const demux = s.tty ? null : new FrameDemuxer((st, buf, start, end) => assembler.pushFrame(st, buf, start, end), (chunk) => assembler.pushRaw(chunk));
+    const demux = s.tty ? null : new FrameDemuxer((st, buf, start, end, dropped) => assembler.pushFrame(st, buf, start, end, dropped), (chunk) => assembler.pushRaw(chunk));
     return new Promise((resolve) => {
       let settled = false;
       const finish = (how: 'end' | Error) => {

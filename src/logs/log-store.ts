@@ -9,7 +9,7 @@
  * and subscribing again resumes from the last line seen.
  */
 import { Store } from '../model/store.js';
-import { compileFilter, quoteTerm, type LinePredicate } from './log-filter.js';
+import { compileFilter, literalFieldTerm, type LinePredicate } from './log-filter.js';
 import { LogFollower, type ReconnectSignal, type SourceStatus } from './log-follower.js';
 import { tagColour, type TagColour } from './log-format.js';
 import type { Level } from './log-level.js';
@@ -261,7 +261,7 @@ export class LogStore extends Store<LogSnapshot> implements LogActions {
       return;
     }
     const [key, value] = j.fields[j.requestId]!;
-    const err = this.setFilter(`${key}=${quoteTerm(value)}`);
+    const err = this.setFilter(literalFieldTerm(key, value));
     if (err) this.notify(err, 'error');
     else this.notify(`tracing ${key}=${value} (F clears the filter)`, 'info');
   };

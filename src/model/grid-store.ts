@@ -165,7 +165,10 @@ export class GridStore extends Store<GridSnapshot> {
     await this.#loadAll();
     const nowSec = Math.floor(this.#serverNow() / 1000);
     const [recent, live] = await Promise.all([
-      readContainerEvents(this.#src.docker, nowSec - RESTART_HISTORY_SEC, nowSec, EVENT_ACTIONS).catch(() => []),
+      readContainerEvents(this.#src.docker, nowSec - RESTART_HISTORY_SEC, nowSec, EVENT_ACTIONS).then(
+        (r) => r.events,
+        () => [],
+      ),
       this.#statsOnce(sampleGapMs),
     ]);
     for (const ev of recent) this.#onEvent(ev, { reinspect: false });

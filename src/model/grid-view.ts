@@ -1,3 +1,4 @@
+import { boundedRegex, UnboundedRegexError } from '../text/bounded-regex.js';
 import type { ProjectGroup, ServiceRow } from './grouping.js';
 
 /** The grid as the screen lists it: project headings, then their services. */
@@ -26,10 +27,11 @@ export function compileFilter(f: GridFilter): CompiledFilter {
   let error: string | undefined;
   if (body !== '') {
     try {
-      re = new RegExp(body, 'i');
+      // Bounded: names and labels come from the server, and a label can be 10,000 characters.
+      re = boundedRegex(body, { ignoreCase: true });
     } catch (e) {
-      error = `not a regex, matching as text: ${(e as Error).message}`;
-      re = new RegExp(body.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
+      error = e instanceof UnboundedRegexError ? `${e.message}; matching as text` : `not a regex, matching as text: ${(e as Error).message}`;
+      re = boundedRegex(body.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), { ignoreCase: true });
     }
   }
   const matchText = (row: ServiceRow) =>

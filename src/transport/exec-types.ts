@@ -10,9 +10,9 @@ export interface ExecOptions {
   stdin?: Buffer | string;
   /** No terminal is ever allocated; the option exists so callers can say so explicitly. */
   pty?: false;
-  /** Fail when stdout or stderr grow beyond this (default 64 MiB): use execStream for big outputs. */
+  /** Fail when stdout or stderr grow beyond this (default DEFAULT_MAX_BUFFER): use execStream for big outputs. */
   maxBuffer?: number;
-  /** Kill the command (and fail) after this long. */
+  /** Kill the command (and fail) after this long (default DEFAULT_EXEC_TIMEOUT_MS). */
   timeoutMs?: number;
 }
 
@@ -35,4 +35,25 @@ export interface ExecStream {
   kill(): void;
 }
 
-export const DEFAULT_MAX_BUFFER = 64 * 1024 * 1024;
+/**
+ * Every collected exec is bounded in time and memory, whatever its caller forgot: a server that
+ * never answers, or answers without end, costs at most this. The commands opsdeck runs answer in
+ * kilobytes; the two that list a lot (backup listing, lsinitramfs) ask for 32 MiB, and the slow
+ * ones (provisioning steps, row counts, a restore test) for their own longer time.
+ */
+export const DEFAULT_MAX_BUFFER = 8 * 1024 * 1024;
+export const DEFAULT_EXEC_TIMEOUT_MS = 120_000;
+
+/** The bounds an exec runs with: the caller's, else the defaults. */
+export function execBounds(opts: Pick<ExecOptions, 'maxBuffer' | 'timeoutMs'>): { maxBuffer: number; timeoutMs: number } {
+  return {
+    maxBuffer: opts.maxBuffer && opts.maxBuffer > 0 ? opts.maxBuffer : DEFAULT_MAX_BUFFER,
+    timeoutMs: opts.timeoutMs && opts.timeoutMs > 0 ? opts.timeoutMs : DEFAULT_EXEC_TIMEOUT_MS,
+  };
+}
+
+/** The one line for an exec that ran out of time. */
+export function execTimeoutMessage(argv: readonly string[], timeoutMs: number): string {
+  const secs = timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`;
+  return `'${argv[0] ?? ''}' did not finish within ${secs}`;
+}

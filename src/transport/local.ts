@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { ConnectionStore } from './connection-store.js';
 import { ConnectError } from './connect-errors.js';
 import { rawPing } from './raw-get.js';
-import { DEFAULT_MAX_BUFFER, type ExecOptions, type ExecResult, type ExecStream } from './exec-types.js';
+import { execBounds, execTimeoutMessage, type ExecOptions, type ExecResult, type ExecStream } from './exec-types.js';
 import type { LocalTarget } from './target.js';
 
 // Loaded on first use: only local mode runs child processes, and every SSH command would
@@ -35,15 +35,16 @@ export function localSocket(socketPath: string): Promise<Duplex> {
 export async function localExec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
   if (argv.length === 0) throw new Error('exec needs at least a program name');
   const execa = await loadExeca();
+  const { maxBuffer, timeoutMs } = execBounds(opts);
   const r = await execa(argv[0]!, argv.slice(1), {
     reject: false,
     stripFinalNewline: false,
-    maxBuffer: opts.maxBuffer ?? DEFAULT_MAX_BUFFER,
+    maxBuffer,
     ...(opts.stdin !== undefined ? { input: opts.stdin } : { stdin: 'ignore' as const }),
-    ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}),
+    timeout: timeoutMs,
   });
-  if (r.timedOut) throw new Error(`command did not finish within ${opts.timeoutMs} ms`);
-  if (r.isMaxBuffer) throw new Error(`output larger than ${opts.maxBuffer ?? DEFAULT_MAX_BUFFER} bytes; use execStream`);
+  if (r.timedOut) throw new Error(execTimeoutMessage(argv, timeoutMs));
+  if (r.isMaxBuffer) throw new Error(`'${argv[0]}' wrote more than ${maxBuffer} bytes`);
   // ENOENT and friends: report like a shell would (127), so callers handle one shape.
   if (r.failed && r.exitCode === undefined && r.signal === undefined) {
     return { code: 127, stdout: '', stderr: `${argv[0]}: ${r.originalMessage ?? 'cannot run'}\n` };

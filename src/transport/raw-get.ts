@@ -27,6 +27,14 @@ export class DockerHttpError extends Error {
   }
 }
 
+/** Docker answered with something that is not HTTP as Docker speaks it: retrying will not help. */
+export class MalformedResponseError extends Error {
+  constructor(what: string) {
+    super(`malformed response from Docker: ${what}`);
+    this.name = 'MalformedResponseError';
+  }
+}
+
 export interface RawGetResult {
   status: number;
   headers: Map<string, string>;
@@ -56,7 +64,7 @@ export function rawGet(socket: Duplex, path: string, signal?: AbortSignal): Prom
       if (!settled) {
         settled = true;
         reject(err);
-      } else body?.destroy(err);
+      } else if (body) failBody(body, err);
     };
     const onAbort = () => fail(new Error('the request was aborted'));
     const cleanup = () => {
@@ -85,20 +93,20 @@ export function rawGet(socket: Duplex, path: string, signal?: AbortSignal): Prom
     const onData = (data: Buffer) => {
       if (decoder) {
         const r = decoder.feed(data);
-        if (r.error) return fail(new Error(`malformed response from Docker: ${r.error}`));
+        if (r.error) return fail(new MalformedResponseError(r.error));
         return deliver(r.parts, r.done);
       }
       head = head.length === 0 ? data : Buffer.concat([head, data]);
       const end = head.indexOf('\r\n\r\n');
       if (end < 0) {
-        if (head.length > MAX_HEAD) fail(new Error('malformed response from Docker: no end to the response head'));
+        if (head.length > MAX_HEAD) fail(new MalformedResponseError('no end to the response head'));
         return;
       }
       const parsed = parseHead(head.subarray(0, end).toString('latin1'));
-      if (typeof parsed === 'string') return fail(new Error(`malformed response from Docker: ${parsed}`));
+      if (typeof parsed === 'string') return fail(new MalformedResponseError(parsed));
       status = parsed.status;
       const made = bodyDecoder(parsed.headers);
-      if (typeof made === 'string') return fail(new Error(`malformed response from Docker: ${made}`));
+      if (typeof made === 'string') return fail(new MalformedResponseError(made));
       decoder = made;
       if (status === 200) {
         body = new Readable({
@@ -133,6 +141,29 @@ export function rawGet(socket: Duplex, path: string, signal?: AbortSignal): Prom
     socket.once('close', onClose);
     socket.write(`GET ${path} HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n`);
   });
+}
+
+/**
+ * Fail a body the caller may not be listening to yet. The head and a bad first chunk often come in
+ * one read (always on the local socket and on dial-stdio): the body would fail within the same
+ * tick the promise resolved, and its 'error' would be emitted (on process.nextTick, before the
+ * awaiting caller's continuation runs) to nobody, which throws it out of the event loop. So the
+ * error waits for a listener; for-await and stream.finished() attach one too. A body nobody ever
+ * listens to stays unfailed, its socket already gone.
+ */
+function failBody(body: Readable, err: Error): void {
+  if (body.destroyed) return;
+  if (body.listenerCount('error') > 0) {
+    body.destroy(err);
+    return;
+  }
+  const onListener = (event: string | symbol) => {
+    if (event !== 'error') return;
+    body.removeListener('newListener', onListener);
+    // 'newListener' fires before the listener is added: fail the body once it is in place.
+    process.nextTick(() => body.destroy(err));
+  };
+  body.on('newListener', onListener);
 }
 
 /** Answers larger than this are not what we asked for (the container list of a big host is ~1 MB). */

@@ -21,7 +21,7 @@ import { type KeyCache } from './auth.js';
 import { dialTcp, forwardThrough, spawnProxyCommand, type StepListener } from './carrier.js';
 import { ChannelSlots } from './channel-slots.js';
 import { ConnectError, ConnectionLostError } from './connect-errors.js';
-import { DEFAULT_MAX_BUFFER, type ExecOptions, type ExecResult, type ExecStream } from './exec-types.js';
+import { execBounds, execTimeoutMessage, type ExecOptions, type ExecResult, type ExecStream } from './exec-types.js';
 import { sshHandshake, type HandshakeResult } from './handshake.js';
 import type { HostKeyOutcome } from './host-key-policy.js';
 import type { Prompter } from './prompter.js';
@@ -328,7 +328,7 @@ export class SshSession {
   /** Run argv on the server and collect its output. */
   async exec(argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
     const ch = await this.openExec(shellCommand(argv));
-    return collectChannel(ch, opts, this.target.label);
+    return collectChannel(ch, opts, this.target.label, argv);
   }
 
   /** Run argv on the server with streaming stdin/stdout/stderr (backups, long outputs). */
@@ -405,46 +405,53 @@ function exitOf(ch: Channel): Promise<{ code: number | null; signal?: string }> 
   });
 }
 
-async function collectChannel(ch: ClientChannel, opts: ExecOptions, label: string): Promise<ExecResult> {
-  const max = opts.maxBuffer ?? DEFAULT_MAX_BUFFER;
+async function collectChannel(ch: ClientChannel, opts: ExecOptions, label: string, argv: readonly string[]): Promise<ExecResult> {
+  const { maxBuffer: max, timeoutMs } = execBounds(opts);
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   let outLen = 0;
   let errLen = 0;
   let overflow = false;
   let timedOut = false;
+  // sshd answers our close only once the command has exited, and a command that does not stop
+  // (or blocks writing output nobody reads any more) never does: past a bound we stop waiting
+  // for the channel instead of waiting for its close.
+  let giveUp!: () => void;
+  const abandoned = new Promise<null>((resolve) => (giveUp = () => resolve(null)));
+  const abandon = () => {
+    try {
+      ch.signal('TERM');
+    } catch {
+      /* older servers */
+    }
+    ch.close();
+    giveUp();
+  };
   ch.on('data', (d: Buffer) => {
     outLen += d.length;
     if (outLen > max) {
       overflow = true;
-      ch.close();
+      abandon();
     } else out.push(d);
   });
   ch.stderr.on('data', (d: Buffer) => {
     errLen += d.length;
     if (errLen > max) {
       overflow = true;
-      ch.close();
+      abandon();
     } else err.push(d);
   });
-  const timer = opts.timeoutMs
-    ? setTimeout(() => {
-        timedOut = true;
-        try {
-          ch.signal('TERM');
-        } catch {
-          /* older servers */
-        }
-        ch.close();
-      }, opts.timeoutMs)
-    : undefined;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    abandon();
+  }, timeoutMs);
   const exited = exitOf(ch);
   if (opts.stdin !== undefined) ch.end(opts.stdin);
   else ch.end();
-  const r = await exited;
-  if (timer) clearTimeout(timer);
-  if (overflow) throw new Error(`output larger than ${max} bytes; use execStream`);
-  if (timedOut) throw new Error(`command did not finish within ${opts.timeoutMs} ms`);
+  const r = await Promise.race([exited, abandoned]);
+  clearTimeout(timer);
+  if (overflow) throw new Error(`'${argv[0] ?? ''}' wrote more than ${max} bytes`);
+  if (timedOut || !r) throw new Error(`${label}: ${execTimeoutMessage(argv, timeoutMs)}`);
   // No exit status at all: the channel went down with the connection.
   if (r.code === -1 && !r.signal) throw new ConnectionLostError(label, 'the connection dropped while a command was running');
   return { code: r.code, ...(r.signal ? { signal: r.signal } : {}), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };

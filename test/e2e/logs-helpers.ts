@@ -23,6 +23,10 @@ export interface Terminal {
   alternateScreen(): boolean;
   dead(): boolean;
   sendKeys(...keys: string[]): void;
+  /** Paste text as tmux does, bracketed if the program asked for bracketed paste. */
+  paste(text: string): void;
+  /** A tmux format of the pane, e.g. '#{cursor_flag}'. */
+  format(expr: string): string;
   kill(): void;
 }
 
@@ -43,6 +47,11 @@ export function startTerminal(argv: readonly string[], opts: { width?: number; h
     alternateScreen: () => tmux('display-message', '-p', '-t', 'main', '#{alternate_on}').trim() === '1',
     dead: () => tmux('display-message', '-p', '-t', 'main', '#{pane_dead}').trim() === '1',
     sendKeys: (...keys) => void tmux('send-keys', '-t', 'main', ...keys),
+    paste: (text) => {
+      tmux('set-buffer', '-b', 'opsdeck-paste', text);
+      tmux('paste-buffer', '-p', '-d', '-b', 'opsdeck-paste', '-t', 'main');
+    },
+    format: (expr) => tmux('display-message', '-p', '-t', 'main', expr).trim(),
     kill: () => {
       try {
         tmux('kill-server');

@@ -160,7 +160,7 @@ describe('the log screen', () => {
     await m.waitFor((f) => strip(f).includes('‖ paused'));
     await m.press('j');
     await m.press('r');
-    await m.waitFor((f) => strip(f).includes('filter: request_id=abc-123'));
+    await m.waitFor((f) => strip(f).includes('filter: request_id==abc-123'));
     expect(text()).toContain('GET /api/cart 200');
     expect(text()).not.toContain('stripe.webhook');
   });

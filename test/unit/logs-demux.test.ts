@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FrameDemuxer } from '../../src/logs/frame-demux.js';
+import { FRAME_KEEP, FrameDemuxer } from '../../src/logs/frame-demux.js';
 import { LineAssembler, utf8Boundary, type RawLine } from '../../src/logs/line-assembler.js';
 
 const TS1 = '2026-11-22T18:32:57.984103314Z';
@@ -17,7 +17,7 @@ function frame(stream: 1 | 2, payload: string | Buffer): Buffer {
 function demux(bytes: Buffer, cuts: number[] = [], opts: { maxLineBytes?: number } = {}): RawLine[] {
   const lines: RawLine[] = [];
   const asm = new LineAssembler({ timestamps: true, onLine: (l) => lines.push(l), ...opts });
-  const d = new FrameDemuxer((s, b, start, end) => asm.pushFrame(s, b, start, end), (c) => asm.pushRaw(c));
+  const d = new FrameDemuxer((s, b, start, end, dropped) => asm.pushFrame(s, b, start, end, dropped), (c) => asm.pushRaw(c));
   let last = 0;
   for (const c of [...cuts, bytes.length]) {
     d.push(bytes.subarray(last, c));
@@ -89,6 +89,28 @@ describe('the multiplexed stream demultiplexer', () => {
     expect(Buffer.byteLength(line!.text)).toBe(16383);
     expect(line!.text.endsWith('a')).toBe(true);
     expect(line!.text).not.toContain('\ufffd');
+  });
+
+  it('buffers at most 16 KB and a margin of a huge frame that arrives over many reads, and marks its line cut', () => {
+    const size = 8 * 1024 * 1024;
+    const body = Buffer.alloc(size, 'x');
+    body.write(`${TS1} `, 0);
+    body[size - 1] = 0x0a;
+    const wire = Buffer.concat([frame(1, body), frame(2, `${TS2} next line\n`)]);
+    const lines: RawLine[] = [];
+    const asm = new LineAssembler({ timestamps: true, onLine: (l) => lines.push(l) });
+    const d = new FrameDemuxer((s, b, start, end, dropped) => asm.pushFrame(s, b, start, end, dropped), (c) => asm.pushRaw(c));
+    let held = 0;
+    for (let off = 0; off < wire.length; off += 64 * 1024) {
+      d.push(wire.subarray(off, off + 64 * 1024));
+      held = Math.max(held, d.pendingBytes);
+    }
+    asm.end();
+    expect(held).toBeLessThanOrEqual(FRAME_KEEP + 8);
+    expect(lines.map((l) => [l.stream, l.ts, l.text.length, l.bytes, l.cut])).toEqual([
+      ['stdout', TS1, 16 * 1024, size - TS1.length - 1, true],
+      ['stderr', TS2, 'next line'.length, 'next line'.length, false],
+    ]);
   });
 
   it('turns invalid UTF-8 into replacement characters rather than failing', () => {

@@ -78,14 +78,27 @@ describe('LogStore', () => {
     ['{"msg":"a","request_id":"abc-123"}', '{"msg":"b","request_id":"zzz"}', '{"msg":"c","request_id":"abc-123"}', 'no id here'].forEach((t, i) => s.ingest(line(t, i)));
     s.traceRequest(0);
     const snap = s.getSnapshot();
-    expect(snap.filter.text).toBe('request_id=abc-123');
+    expect(snap.filter.text).toBe('request_id==abc-123');
     expect(texts(snap)).toEqual(['{"msg":"a","request_id":"abc-123"}', '{"msg":"c","request_id":"abc-123"}']);
     expect(snap.notice?.text).toMatch(/tracing request_id=abc-123/);
     s.clearFilter();
     s.traceRequest(3);
     expect(s.getSnapshot().notice).toEqual({ text: 'this line has no request id field', level: 'warn' });
     s.traceRequest(null);
-    expect(s.getSnapshot().filter.text).toBe('request_id=abc-123');
+    expect(s.getSnapshot().filter.text).toBe('request_id==abc-123');
+    s.dispose();
+  });
+
+  it('traces a request id from the server as a literal, never as a regex it chose', () => {
+    const s = store();
+    const lines = ['{"msg":"a","request_id":"~."}', '{"msg":"b","request_id":"anything"}', '{"msg":"c","request_id":"=~."}', '{"msg":"d","request_id":"~. \\" x"}'];
+    lines.forEach((t, i) => s.ingest(line(t, i)));
+    s.traceRequest(0);
+    expect(texts(s.getSnapshot())).toEqual([lines[0]]);
+    s.traceRequest(2);
+    expect(texts(s.getSnapshot())).toEqual([lines[2]]);
+    s.traceRequest(3);
+    expect(texts(s.getSnapshot())).toEqual([lines[3]]);
     s.dispose();
   });
 

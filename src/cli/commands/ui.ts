@@ -6,6 +6,7 @@ import { resolveTarget } from '../../transport/target.js';
 import { colorEnabled } from '../../render/health.js';
 import { sanitise } from '../../text/sanitise.js';
 import { optimiseLessEagerly } from '../v8-tiering.js';
+import { installLastResort } from '../last-resort.js';
 
 export const uiCommand: CommandSpec = {
   name: 'ui',
@@ -28,6 +29,9 @@ export const uiCommand: CommandSpec = {
     }
     const target = await resolveTarget(flags, ctx.env);
     optimiseLessEagerly();
+    // From here on the terminal may be in raw mode with the cursor hidden: an error nothing
+    // caught puts it back before the process ends (last-resort.ts).
+    const uninstall = installLastResort({ stdin: ctx.stdin as NodeJS.ReadStream, stdout: ctx.stdout as NodeJS.WriteStream, stderr: ctx.stderr as NodeJS.WriteStream });
     // Loaded only here, so the non-interactive commands do not pay for React and Ink at start-up.
     // The session first: the SSH handshake runs while Ink and the screens are being loaded.
     const { SessionStore } = await import('../../session/session-store.js');
@@ -93,6 +97,7 @@ export const uiCommand: CommandSpec = {
       stdout.write('\u001b[2J\u001b[H');
     }
     await session.close();
+    uninstall();
     return EXIT.ok;
   },
 };
