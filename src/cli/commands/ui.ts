@@ -6,6 +6,7 @@ import { resolveTarget } from '../../transport/target.js';
 import { colorEnabled } from '../../render/health.js';
 import { sanitise } from '../../render/sanitise.js';
 import { optimiseLessEagerly } from '../v8-tiering.js';
+import { enableBracketedPaste } from '../../terminal/bracketed-paste.js';
 
 export const uiCommand: CommandSpec = {
   name: 'ui',
@@ -54,11 +55,16 @@ export const uiCommand: CommandSpec = {
     // shell the App is drawn again on the same session, streams and all.
     for (;;) {
       let handOver: HandOver | undefined;
+      const pasteOff = enableBracketedPaste(stdout);
       const instance = render(
         React.createElement(App, { session, color: colorEnabled(ctx.env), onHandOver: (h: HandOver) => (handOver = h), initialStatus: status, painter }),
         { stdout, stdin, exitOnCtrlC: false },
       );
-      await instance.waitUntilExit();
+      try {
+        await instance.waitUntilExit();
+      } finally {
+        pasteOff();
+      }
       if (!handOver) break;
       if (handOver.kind === 'switch') {
         // Another saved server: a new session; --socket was for the server we started with.
