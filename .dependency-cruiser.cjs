@@ -48,8 +48,9 @@ module.exports = {
     {
       name: 'no-io-in-views-core',
       severity: 'error',
+      comment: 'a type from a node: module is not I/O; a value is',
       from: { path: '^(components|screens)/' },
-      to: { dependencyTypes: ['core'] },
+      to: { dependencyTypes: ['core'], dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'every-file-in-a-room',

@@ -1,15 +1,16 @@
 import React from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeypress } from './use-keypress.js';
 import type { UnknownHostKeyQuestion } from '../src/transport/prompter.js';
 import { findBinding } from './key-bindings.js';
 import { confirmKeys } from './confirm-keys.js';
 
 /** Trust on first use, OpenSSH-style: the fingerprint is shown and nothing is assumed. */
 export function HostKeyDialog({ question, onAnswer, color = true }: { question: UnknownHostKeyQuestion; onAnswer: (trust: boolean) => void; color?: boolean }) {
-  useInput((input, key) => {
+  useKeypress((input, key) => {
     const b = findBinding(confirmKeys, input, key);
     if (b) onAnswer(b.action === 'yes');
-  });
+  }, { layer: 'dialog' });
   const where = question.port === 22 ? question.host : `[${question.host}]:${question.port}`;
   return (
     <Box flexDirection="column" borderStyle="round" borderColor={color ? 'yellow' : undefined} paddingX={1}>

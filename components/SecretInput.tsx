@@ -1,47 +1,24 @@
-import React, { useEffect, useRef, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
-import { SecretBuffer } from './secret-buffer.js';
+import React from 'react';
+import { Box, Text } from 'ink';
+import type { KeyLayer } from './use-keypress.js';
+import { useSecretInput } from './use-secret-input.js';
 
 export interface SecretInputProps {
   prompt: string;
   onSubmit: (secret: Buffer) => void;
   onCancel: () => void;
-  isActive?: boolean;
   /** Shown under the prompt, e.g. "2 tries left". */
   note?: string | undefined;
+  /** 'text' (default); the session's passphrase prompt over any screen says 'dialog'. */
+  layer?: KeyLayer;
 }
 
 /**
  * Masked input for passphrases and passwords. The terminal only ever shows bullets, so nothing
- * secret reaches the scrollback; the bytes stay in a SecretBuffer that is wiped on submit,
- * cancel and unmount.
+ * secret reaches the scrollback (use-secret-input.ts holds the bytes).
  */
-export function SecretInput({ prompt, onSubmit, onCancel, isActive = true, note }: SecretInputProps) {
-  const buf = useRef(new SecretBuffer());
-  const [length, setLength] = useState(0);
-
-  useEffect(() => () => buf.current.clear(), []);
-
-  useInput(
-    (input, key) => {
-      if (key.return) {
-        onSubmit(buf.current.take());
-        setLength(0);
-        return;
-      }
-      if (key.escape || (key.ctrl && input === 'c')) {
-        buf.current.clear();
-        setLength(0);
-        onCancel();
-        return;
-      }
-      if (key.backspace || key.delete) buf.current.backspace();
-      else if (!key.ctrl && !key.meta && input) buf.current.push(input);
-      setLength(buf.current.length);
-    },
-    { isActive },
-  );
-
+export function SecretInput({ prompt, onSubmit, onCancel, note, layer }: SecretInputProps) {
+  const length = useSecretInput({ onSubmit, onCancel, layer });
   return (
     <Box flexDirection="column">
       <Text>

@@ -1,6 +1,7 @@
-import React, { useReducer } from 'react';
-import { Text, useInput } from 'ink';
-import { textInputReducer } from './text-input-state.js';
+import React from 'react';
+import { Text } from 'ink';
+import type { KeyLayer } from './use-keypress.js';
+import { useTextInput } from './use-text-input.js';
 
 export interface TextInputProps {
   /** Shown before the value: "/", ":", "save to: ". */
@@ -12,39 +13,15 @@ export interface TextInputProps {
   onChange?: (value: string) => void;
   /** Tab: return the completed value, or undefined for none. */
   complete?: (value: string) => string | undefined;
-  isActive?: boolean;
   /** Dimmed text after the cursor (the completion on offer). */
   suggestion?: string | undefined;
+  /** 'text' (default); a prompt shown as a dialog over a screen's own text field says 'dialog'. */
+  layer?: KeyLayer;
 }
 
-/** One line of input: editing keys, enter submits, esc cancels, tab completes. */
-export function TextInput({ prefix, initial = '', onSubmit, onCancel, onChange, complete, isActive = true, suggestion }: TextInputProps) {
-  const [state, dispatch] = useReducer(textInputReducer, { value: initial, cursor: [...initial].length });
-  const apply = (e: Parameters<typeof textInputReducer>[1]) => {
-    const next = textInputReducer(state, e);
-    dispatch(e);
-    if (next.value !== state.value) onChange?.(next.value);
-  };
-  useInput(
-    (input, key) => {
-      if (key.return) return onSubmit(state.value);
-      if (key.escape) return onCancel();
-      if (key.tab) {
-        const done = complete?.(state.value);
-        if (done !== undefined) apply({ type: 'set', value: done });
-        return;
-      }
-      if (key.backspace) return apply({ type: 'backspace' });
-      if (key.delete) return apply({ type: 'delete' });
-      if (key.leftArrow) return apply({ type: 'left' });
-      if (key.rightArrow) return apply({ type: 'right' });
-      if (key.ctrl && input === 'a') return apply({ type: 'home' });
-      if (key.ctrl && input === 'e') return apply({ type: 'end' });
-      if (key.ctrl && input === 'u') return apply({ type: 'clear' });
-      if (!key.ctrl && !key.meta && input) apply({ type: 'insert', text: input });
-    },
-    { isActive },
-  );
+/** One line of input: editing keys, enter submits, esc cancels, tab completes; a paste is inserted whole. */
+export function TextInput({ prefix, initial = '', onSubmit, onCancel, onChange, complete, suggestion, layer }: TextInputProps) {
+  const state = useTextInput({ initial, onSubmit, onCancel, onChange, complete, layer });
   const chars = [...state.value];
   const before = chars.slice(0, state.cursor).join('');
   const at = chars[state.cursor] ?? ' ';

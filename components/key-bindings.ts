@@ -1,4 +1,4 @@
-import type { Key } from 'ink';
+import type { Keypress } from '../src/terminal/keypress-reader.js';
 
 /**
  * One binding table per screen: the screen dispatches input through it, and the hint bar and
@@ -16,24 +16,63 @@ export interface KeyBinding<A extends string = string> {
   primary?: boolean;
 }
 
-/** Name an Ink key event the way binding tables spell keys. */
-export function keyName(input: string, key: Key): string {
-  if (key.upArrow) return 'up';
-  if (key.downArrow) return 'down';
-  if (key.leftArrow) return 'left';
-  if (key.rightArrow) return 'right';
-  if (key.pageUp) return 'pageup';
-  if (key.pageDown) return 'pagedown';
-  if (key.return) return 'enter';
-  if (key.escape) return 'esc';
-  if (key.tab) return key.shift ? 'shift-tab' : 'tab';
-  if (key.backspace || key.delete) return 'backspace';
-  if (key.ctrl && input) return `ctrl-${input.toLowerCase()}`;
-  if (input === ' ') return 'space';
-  return input;
+/** A key as handlers read it: Ink's (input, key) flags, plus its table name and whether it is a paste. */
+export interface KeyInfo {
+  name: string;
+  upArrow: boolean;
+  downArrow: boolean;
+  leftArrow: boolean;
+  rightArrow: boolean;
+  pageUp: boolean;
+  pageDown: boolean;
+  home: boolean;
+  end: boolean;
+  return: boolean;
+  escape: boolean;
+  tab: boolean;
+  backspace: boolean;
+  delete: boolean;
+  ctrl: boolean;
+  shift: boolean;
+  meta: boolean;
+  paste: boolean;
 }
 
-export function findBinding<A extends string>(table: readonly KeyBinding<A>[], input: string, key: Key): KeyBinding<A> | undefined {
+/** The (input, key) pair of a keypress: input is the text it types, or the letter of a ctrl/alt key. */
+export function keyInfo(k: Keypress): [string, KeyInfo] {
+  const base = k.name.replace(/^(ctrl-|alt-|shift-)+/, '');
+  const info: KeyInfo = {
+    name: k.name,
+    upArrow: base === 'up',
+    downArrow: base === 'down',
+    leftArrow: base === 'left',
+    rightArrow: base === 'right',
+    pageUp: base === 'pageup',
+    pageDown: base === 'pagedown',
+    home: base === 'home',
+    end: base === 'end',
+    return: k.name === 'enter',
+    escape: k.name === 'esc',
+    tab: base === 'tab',
+    backspace: k.name === 'backspace',
+    delete: k.name === 'delete',
+    ctrl: k.ctrl,
+    shift: k.shift,
+    meta: k.meta,
+    paste: k.paste,
+  };
+  const input = k.paste || k.text ? k.text : (k.ctrl || k.meta) && base.length === 1 ? base : '';
+  return [input, info];
+}
+
+/** Name a key the way binding tables spell it. */
+export function keyName(_input: string, key: KeyInfo): string {
+  if (key.paste) return 'paste';
+  if (key.delete) return 'backspace';
+  return key.name;
+}
+
+export function findBinding<A extends string>(table: readonly KeyBinding<A>[], input: string, key: KeyInfo): KeyBinding<A> | undefined {
   const name = keyName(input, key);
   return table.find((b) => b.keys.includes(name));
 }

@@ -1,5 +1,6 @@
 import React, { useEffect, useState } from 'react';
-import { Box, Text, useApp, useInput } from 'ink';
+import { Box, Text, useApp } from 'ink';
+import { useKeypress } from '../components/use-keypress.js';
 import { StatusBar, type StatusLevel } from '../components/StatusBar.js';
 import { KeyHints } from '../components/KeyHints.js';
 import { HostKeyDialog } from '../components/HostKeyDialog.js';
@@ -21,7 +22,7 @@ import type { ActionResult, ServiceAction } from '../src/docker/service-actions.
 import { Dashboard, type DashboardView, type ServiceRequest } from './Dashboard.js';
 import { ServiceDetail } from './ServiceDetail.js';
 import { Help } from './Help.js';
-import { dashboardKeys } from './dashboard-keys.js';
+import { visibleDashboardKeys } from './dashboard-keys.js';
 import { detailKeys } from './detail-keys.js';
 import { failedKeys } from './failed-keys.js';
 import { Unlock } from './Unlock.js';
@@ -164,6 +165,7 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
       <HostKeyDialog question={pending.question} color={color} onAnswer={(ok) => session.prompts.answer(pending.id, ok)} />
     ) : (
       <SecretInput
+        layer="dialog"
         prompt={pending.question.prompt}
         onSubmit={(secret) => session.prompts.answer(pending.id, secret)}
         onCancel={() => session.prompts.answer(pending.id, null)}
@@ -214,7 +216,7 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
         ) : overlay.kind === 'logs' ? (
           <Logs store={overlay.store} actions={overlay.actions} width={width} height={height - 1} color={color} onBack={close} onHelp={() => setOverlayHelp(true)} />
         ) : overlay.kind === 'audit' ? (
-          <Audit audit={overlay.store} actions={overlay.actions} width={width} height={height - 1} color={color} isActive={!pending} onBack={close} onHelp={() => setOverlayHelp(true)} />
+          <Audit audit={overlay.store} actions={overlay.actions} width={width} height={height - 1} color={color} onBack={close} onHelp={() => setOverlayHelp(true)} />
         ) : overlay.kind === 'hosts' ? (
           <Hosts
             hosts={overlay.store}
@@ -222,7 +224,6 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
             width={width}
             height={height - 1}
             color={color}
-            isActive={!pending}
             readonly={session.readonly}
             onPick={(host) => {
               onHandOver?.({ kind: 'switch', host });
@@ -261,7 +262,7 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
           height={height - 2 - (confirm ? 5 : 0)}
           color={color}
           now={now}
-          busy={confirm !== undefined || commandMode}
+          overlaid={confirm !== undefined || commandMode}
           quit={quit}
           setStatus={setStatus}
           setConfirm={setConfirm}
@@ -324,7 +325,8 @@ interface ReadyProps {
   height: number;
   color: boolean;
   now: () => number;
-  busy: boolean;
+  /** A confirmation or the command line is drawn below the grid (layout only: keys go by the dispatcher). */
+  overlaid: boolean;
   quit: () => void;
   setStatus: (s: { text: string; level: StatusLevel } | undefined) => void;
   setConfirm: (c: { title: string; detail?: string; run: () => void } | undefined) => void;
@@ -375,13 +377,12 @@ function Ready(p: ReadyProps) {
     }
   };
 
-  const active = !p.busy;
   if (p.screen.name === 'help') {
     const back = p.screen.back;
     return (
       <Help
         sections={[
-          { title: 'Grid', bindings: session.readonly ? dashboardKeys.filter((b) => !b.mutates) : dashboardKeys },
+          { title: 'Grid', bindings: visibleDashboardKeys(session.readonly) },
           { title: 'Service details', bindings: detailKeys },
           { title: 'Confirmations', bindings: confirmKeys },
           { title: 'Commands (press : on the grid)', bindings: COMMANDS.map((c) => ({ keys: [`:${c.name}`], action: c.name, hint: c.name, description: c.description })) },
@@ -411,7 +412,6 @@ function Ready(p: ReadyProps) {
         height={p.height}
         color={p.color}
         readonly={session.readonly}
-        isActive={active}
         now={now}
         onLogs={() => request('logs', row)}
         onShell={() => request('shell', row)}
@@ -429,7 +429,7 @@ function Ready(p: ReadyProps) {
       height={p.height}
       color={p.color}
       readonly={session.readonly}
-      isActive={active}
+      overlaid={p.overlaid}
       now={now}
       onRequest={request}
       onCommandMode={() => p.setCommandMode(true)}
@@ -463,7 +463,7 @@ function CommandLine({ grid, onDone }: { grid: ExternalStore<GridSnapshot>; onDo
 }
 
 function BackOnly({ onBack }: { onBack: () => void }) {
-  useInput((_input, key) => {
+  useKeypress((_input, key) => {
     if (key.escape) onBack();
   });
   return <Text dimColor>esc back</Text>;
@@ -496,7 +496,7 @@ interface FailedProps {
 
 function Failed({ message, hint, locked, color, onRetry, onUnlock, onHosts, onQuit }: FailedProps) {
   const keys = locked ? failedKeys : failedKeys.filter((k) => k.action !== 'unlock');
-  useInput((input, key) => {
+  useKeypress((input, key) => {
     const b = findBinding(keys, input, key);
     if (b?.action === 'retry') onRetry();
     else if (b?.action === 'unlock') onUnlock();

@@ -1,5 +1,6 @@
 import React from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeypress } from '../components/use-keypress.js';
 import Spinner from 'ink-spinner';
 import { KeyHints } from '../components/KeyHints.js';
 import { findBinding } from '../components/key-bindings.js';
@@ -15,7 +16,6 @@ export interface AuditProps {
   width: number;
   height: number;
   color: boolean;
-  isActive?: boolean;
   onBack: () => void;
   onHelp: () => void;
 }
@@ -24,9 +24,9 @@ const MARK: Record<AuditStatus, string> = { pass: '✓ pass', warn: '! warn', fa
 const COLOUR: Record<AuditStatus, string | undefined> = { pass: 'green', warn: 'yellow', fail: 'red', info: undefined };
 
 /** The hardening audit as a table; the selected row's evidence (command and output) and fix below. */
-export function Audit({ audit, actions, width, height, color, isActive = true, onBack, onHelp }: AuditProps) {
+export function Audit({ audit, actions, width, height, color, onBack, onHelp }: AuditProps) {
   const s = useStore(audit);
-  useInput(
+  useKeypress(
     (input, key) => {
       const b = findBinding(auditKeys, input, key);
       if (!b) return;
@@ -45,7 +45,6 @@ export function Audit({ audit, actions, width, height, color, isActive = true, o
           return onHelp();
       }
     },
-    { isActive },
   );
   const rows = visibleRows(s);
   const sel = rows[s.selected];

@@ -1,5 +1,6 @@
 import React, { useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeypress } from '../components/use-keypress.js';
 import { KeyHints } from '../components/KeyHints.js';
 import { TextInput } from '../components/TextInput.js';
 import { findBinding } from '../components/key-bindings.js';
@@ -36,7 +37,7 @@ export function BackupWizard({ wizard, run, width, height, color, actions, onHel
   const clamp = (n: number) => Math.min(Math.max(0, count - 1), Math.max(0, n));
   const at = clamp(cursor);
 
-  useInput(
+  useKeypress(
     (input, key) => {
       const b = findBinding(backupWizardKeys, input, key);
       if (!b) return;
@@ -75,7 +76,6 @@ export function BackupWizard({ wizard, run, width, height, color, actions, onHel
         case 'back': return onBack();
       }
     },
-    { isActive: editing === undefined },
   );
 
   const title = stage === 'detect' ? '1 detect PostgreSQL' : stage === 'settings' ? '2 settings' : '3 run';

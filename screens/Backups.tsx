@@ -1,5 +1,6 @@
 import React, { useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeypress } from '../components/use-keypress.js';
 import { KeyHints } from '../components/KeyHints.js';
 import { findBinding } from '../components/key-bindings.js';
 import { Table, type TableColumn, type TableRow } from '../components/Table.js';
@@ -42,7 +43,7 @@ export function Backups({ list, run, width, height, color, actions, onOpenRestor
   const clamp = (n: number) => Math.min(last, Math.max(0, n));
   const current = rows[clamp(selected)];
 
-  useInput((input, key) => {
+  useKeypress((input, key) => {
     const b = findBinding(backupsKeys, input, key);
     if (!b) return;
     switch (b.action) {

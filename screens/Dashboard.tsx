@@ -1,5 +1,6 @@
 import React, { useEffect, useLayoutEffect, useMemo, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeypress } from '../components/use-keypress.js';
 import { Table } from '../components/Table.js';
 import { KeyHints } from '../components/KeyHints.js';
 import { TextInput } from '../components/TextInput.js';
@@ -21,7 +22,8 @@ export interface DashboardProps {
   color: boolean;
   readonly: boolean;
   /** False while a dialog or the command line has the keyboard. */
-  isActive: boolean;
+  /** A dialog or the command line is drawn below the grid: the frame is React's, not the painter's. */
+  overlaid: boolean;
   now: number;
   onRequest: (request: ServiceRequest, row: ServiceRow) => void;
   onCommandMode: () => void;
@@ -57,7 +59,7 @@ export function Dashboard(p: DashboardProps) {
   const selectedKey = currentRow?.key;
   useEffect(() => onView?.({ selected: selectedKey, filter }), [onView, selectedKey, filter]);
 
-  useInput(
+  useKeypress(
     (input, key) => {
       const b = findBinding(keys, input, key);
       if (!b) {
@@ -93,14 +95,13 @@ export function Dashboard(p: DashboardProps) {
         default: return act(b.action);
       }
     },
-    { isActive: p.isActive && !editingFilter },
   );
 
   const { columns, memWidth } = gridColumns(p.width);
   const rows = gridTableRows(lines, { color: p.color, now: p.now, memWidth });
   const header = gridHeaderText(p.server, p.grid, p.now);
   const status = gridStatusText(filter, p.grid);
-  const painted = p.isActive && !editingFilter && p.grid.status === 'ready' && !p.grid.stale && currentRow !== undefined;
+  const painted = !p.overlaid && !editingFilter && p.grid.status === 'ready' && !p.grid.stale && currentRow !== undefined;
   const { painter } = p;
   // After every render (and before Ink's next frame): what the rows were drawn from. The
   // cleanup runs before Ink writes a frame from a newer render, so the painter never amends it.

@@ -1,5 +1,6 @@
 import React from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeypress } from '../components/use-keypress.js';
 import type { KeyBinding } from '../components/key-bindings.js';
 import { displayKey, findBinding } from '../components/key-bindings.js';
 import { KeyHints } from '../components/KeyHints.js';
@@ -12,7 +13,7 @@ export interface HelpSection {
 
 /** Generated from the same binding tables the screens dispatch through. */
 export function Help({ sections, width, onBack, onQuit }: { sections: readonly HelpSection[]; width: number; onBack: () => void; onQuit: () => void }) {
-  useInput((input, key) => {
+  useKeypress((input, key) => {
     const b = findBinding(helpKeys, input, key);
     if (b?.action === 'back') onBack();
     else if (b?.action === 'quit') onQuit();

@@ -1,5 +1,6 @@
 import React, { useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeypress } from '../components/use-keypress.js';
 import Spinner from 'ink-spinner';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { KeyHints } from '../components/KeyHints.js';
@@ -19,8 +20,6 @@ export interface HostsProps {
   width: number;
   height: number;
   color: boolean;
-  /** False while a dialog of the App (a host-key question, a passphrase) has the keyboard. */
-  isActive?: boolean;
   /** Hide and refuse add / default / remove (they edit the local profile file). */
   readonly?: boolean;
   /** Enter on a server: connect to it. */
@@ -47,7 +46,7 @@ const COLOUR: Record<DoctorStatus, string | undefined> = { pass: 'green', fail: 
 const NOTICE_COLOUR = { ok: 'green', info: 'cyan', warn: 'yellow', error: 'red' } as const;
 
 /** The saved servers: pick one to connect to, add one, test the path to it, choose the default. */
-export function Hosts({ hosts, actions, width, height, color, isActive = true, readonly = false, onPick, onBack, onHelp }: HostsProps) {
+export function Hosts({ hosts, actions, width, height, color, readonly = false, onPick, onBack, onHelp }: HostsProps) {
   const s = useStore(hosts);
   const [selected, setSelected] = useState<string | undefined>();
   const [form, setForm] = useState<FormState | undefined>();
@@ -62,7 +61,7 @@ export function Hosts({ hosts, actions, width, height, color, isActive = true, r
     setSelected(s.rows[Math.min(s.rows.length - 1, Math.max(0, to))]!.name);
   };
 
-  useInput(
+  useKeypress(
     (input, key) => {
       const b = findBinding(keys, input, key);
       if (!b) return;
@@ -99,7 +98,6 @@ export function Hosts({ hosts, actions, width, height, color, isActive = true, r
           return onHelp();
       }
     },
-    { isActive: isActive && !form && !removing },
   );
 
   const submitField = (raw: string) => {
@@ -171,10 +169,9 @@ export function Hosts({ hosts, actions, width, height, color, isActive = true, r
         </Box>
       )}
       {form ? (
-        <AddForm form={form} active={isActive} color={color} onSubmit={submitField} onCancel={() => setForm(undefined)} width={width} />
+        <AddForm form={form} color={color} onSubmit={submitField} onCancel={() => setForm(undefined)} width={width} />
       ) : removing ? (
-        isActive ? (
-          <ConfirmDialog
+        <ConfirmDialog
             title={`Remove '${removing.name}' (${removing.destination})?`}
             detail={`Deletes the saved profile from ${s.path}; the server, its known_hosts entry and your keys stay as they are.${removing.isConnected ? ' This session stays connected until you pick another server.' : ''}`}
             color={color}
@@ -185,9 +182,6 @@ export function Hosts({ hosts, actions, width, height, color, isActive = true, r
               if (yes) actions.remove(name);
             }}
           />
-        ) : (
-          <Text dimColor>{`Remove '${removing.name}'? (answer the question above first)`}</Text>
-        )
       ) : current ? (
         <TestPanel name={current.name} test={test} color={color} />
       ) : null}
@@ -201,7 +195,7 @@ export function Hosts({ hosts, actions, width, height, color, isActive = true, r
   );
 }
 
-function AddForm({ form, active, color, onSubmit, onCancel, width }: { form: FormState; active: boolean; color: boolean; onSubmit: (v: string) => void; onCancel: () => void; width: number }) {
+function AddForm({ form, color, onSubmit, onCancel, width }: { form: FormState; color: boolean; onSubmit: (v: string) => void; onCancel: () => void; width: number }) {
   const field = FORM[form.step]!;
   return (
     <Box flexDirection="column" borderStyle="round" paddingX={1} width={Math.min(width, 100)}>
@@ -209,7 +203,7 @@ function AddForm({ form, active, color, onSubmit, onCancel, width }: { form: For
       {FORM.slice(0, form.step).map((f) => (
         <Text key={f.field} wrap="truncate-end">{`${f.prompt}${form.values[f.field] || '(default)'}`}</Text>
       ))}
-      <TextInput key={form.step} prefix={field.prompt} initial={form.values[field.field] ?? ''} onSubmit={onSubmit} onCancel={onCancel} isActive={active} />
+      <TextInput key={form.step} prefix={field.prompt} initial={form.values[field.field] ?? ''} onSubmit={onSubmit} onCancel={onCancel} />
       {form.error ? (
         <Text color={color ? 'red' : undefined} wrap="truncate-end">
           {form.error}

@@ -1,5 +1,6 @@
 import React, { useMemo, useRef, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeypress } from '../components/use-keypress.js';
 import { KeyHints } from '../components/KeyHints.js';
 import { LogView, prefixWidth } from '../components/LogView.js';
 import { TextInput } from '../components/TextInput.js';
@@ -64,7 +65,7 @@ export function Logs({ store, actions, width, height, color, initial, onBack, on
     dispatch({ type: 'select', seq });
   };
 
-  useInput(
+  useKeypress(
     (input, key) => {
       const b = findBinding(logsKeys, input, key);
       if (!b) return;
@@ -111,7 +112,6 @@ export function Logs({ store, actions, width, height, color, initial, onBack, on
           return onBack();
       }
     },
-    { isActive: prompt === null },
   );
 
   const submitPrompt = (value: string) => {

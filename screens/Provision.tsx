@@ -1,5 +1,6 @@
 import React from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeypress } from '../components/use-keypress.js';
 import Spinner from 'ink-spinner';
 import { HostKeyDialog } from '../components/HostKeyDialog.js';
 import { KeyHints } from '../components/KeyHints.js';
@@ -29,9 +30,8 @@ const COLOUR: Partial<Record<StepStatus, string>> = { applied: 'green', 'already
 export function Provision({ wizard, prompts, actions, width, color, onQuit }: ProvisionProps) {
   const s = useStore(wizard);
   const p = useStore(prompts);
-  const modal = p.pending !== undefined || s.question !== undefined;
   const phase = s.asking !== undefined ? 'asking' : s.phase;
-  useInput(
+  useKeypress(
     (input, key) => {
       const b = findBinding(provisionKeys, input, key);
       if (!b || !provisionKeysFor(phase).includes(b)) return;
@@ -58,7 +58,6 @@ export function Provision({ wizard, prompts, actions, width, color, onQuit }: Pr
           return onQuit();
       }
     },
-    { isActive: !modal },
   );
   const c = (name: string | undefined) => (color ? name : undefined);
 
@@ -84,7 +83,7 @@ export function Provision({ wizard, prompts, actions, width, color, onQuit }: Pr
         </Text>
       ) : null}
       {p.pending?.kind === 'host-key' ? <HostKeyDialog question={p.pending.question} color={color} onAnswer={(ok) => prompts.answer(p.pending!.id, ok)} /> : null}
-      {p.pending?.kind === 'secret' ? <SecretInput prompt={p.pending.question.prompt} onSubmit={(b) => prompts.answer(p.pending!.id, b)} onCancel={() => prompts.answer(p.pending!.id, null)} /> : null}
+      {p.pending?.kind === 'secret' ? <SecretInput layer="dialog" prompt={p.pending.question.prompt} onSubmit={(b) => prompts.answer(p.pending!.id, b)} onCancel={() => prompts.answer(p.pending!.id, null)} /> : null}
       {s.reports.length ? (
         <Box flexDirection="column" marginTop={1}>
           {s.reports.map((r, i) => (

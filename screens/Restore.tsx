@@ -1,5 +1,6 @@
 import React, { useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeypress } from '../components/use-keypress.js';
 import { KeyHints } from '../components/KeyHints.js';
 import { TextInput } from '../components/TextInput.js';
 import { findBinding } from '../components/key-bindings.js';
@@ -47,7 +48,7 @@ export function Restore({ id, restore, width, height, color, actions, onHelp, on
   const running = restore.phase === 'running';
   const canRollback = !running && restore.mode === 'live' && restore.phase === 'failed' && restore.live?.safetyBackupId !== undefined;
 
-  useInput(
+  useKeypress(
     (input, key) => {
       const b = findBinding(restoreKeys, input, key);
       if (!b) return;
@@ -61,7 +62,6 @@ export function Restore({ id, restore, width, height, color, actions, onHelp, on
         case 'back': return onBack();
       }
     },
-    { isActive: confirming === undefined },
   );
 
   const submit = (typed: string) => {

@@ -1,5 +1,6 @@
 import React, { useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeypress } from '../components/use-keypress.js';
 import { KeyHints } from '../components/KeyHints.js';
 import { findBinding } from '../components/key-bindings.js';
 import type { ServiceRow } from '../src/model/grouping.js';
@@ -14,7 +15,6 @@ export interface ServiceDetailProps {
   height: number;
   color: boolean;
   readonly: boolean;
-  isActive: boolean;
   now: number;
   onLogs: () => void;
   onShell: () => void;
@@ -30,7 +30,7 @@ export function ServiceDetail(p: ServiceDetailProps) {
   const page = Math.max(3, p.height - 2);
   const maxTop = Math.max(0, lines.length - page);
   const scroll = (n: number) => setTop((t) => Math.min(maxTop, Math.max(0, t + n)));
-  useInput(
+  useKeypress(
     (input, key) => {
       const b = findBinding(keys, input, key);
       switch (b?.action) {
@@ -48,7 +48,6 @@ export function ServiceDetail(p: ServiceDetailProps) {
         default: return;
       }
     },
-    { isActive: p.isActive },
   );
   return (
     <Box flexDirection="column">

@@ -1,5 +1,6 @@
 import React from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeypress } from '../components/use-keypress.js';
 import Spinner from 'ink-spinner';
 import { HostKeyDialog } from '../components/HostKeyDialog.js';
 import { KeyHints } from '../components/KeyHints.js';
@@ -35,7 +36,7 @@ export function Unlock({ unlock, actions, width, height, color, onBack, onHelp }
   const green = color ? 'green' : undefined;
   const yellow = color ? 'yellow' : undefined;
 
-  useInput(
+  useKeypress(
     (input, key) => {
       const b = findBinding(unlockKeys, input, key);
       if (!b) return;
@@ -54,7 +55,6 @@ export function Unlock({ unlock, actions, width, height, color, onBack, onHelp }
           return onHelp();
       }
     },
-    { isActive: !DIALOG.includes(c.phase) },
   );
 
   const logRoom = Math.max(0, height - 12);

@@ -1,5 +1,6 @@
 import React from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
+import { useKeypress } from '../components/use-keypress.js';
 import Spinner from 'ink-spinner';
 import { KeyHints } from '../components/KeyHints.js';
 import { findBinding } from '../components/key-bindings.js';
@@ -23,7 +24,7 @@ const COLOUR: Record<CheckStatus, string | undefined> = { pass: 'green', warn: '
 /** Is this server ready to be unlocked after its next reboot? Read-only until `w` then `y`. */
 export function UnlockCheck({ check, actions, width, color, onBack, onHelp }: UnlockCheckProps) {
   const s = useStore(check);
-  useInput((input, key) => {
+  useKeypress((input, key) => {
     const b = findBinding(unlockCheckKeys, input, key);
     if (!b) return;
     switch (b.action) {

@@ -110,48 +110,8 @@ export function memory(pid: number): Memory | null {
   return { rssKb: kb('VmRSS'), hwmKb: kb('VmHWM') };
 }
 
-export function socketInodes(pid: number): Set<string> {
-  const out = new Set<string>();
-  let fds: string[];
-  try {
-    fds = fs.readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return out;
-  }
-  for (const fd of fds) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m) out.add(m[1]!);
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return out;
-}
-
-export interface TcpRow {
-  localPort: number;
-  remotePort: number;
-  inode: string;
-}
-
-export function tcpTable(): Map<string, TcpRow> {
-  const out = new Map<string, TcpRow>();
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try {
-      text = fs.readFileSync(table, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const row of text.split('\n').slice(1)) {
-      const f = row.trim().split(/\s+/);
-      if (f.length < 10 || f[9] === '0') continue;
-      out.set(f[9]!, { localPort: parseInt(f[1]!.split(':')[1]!, 16), remotePort: parseInt(f[2]!.split(':')[1]!, 16), inode: f[9]! });
-    }
-  }
-  return out;
-}
+// /proc/net/tcp and socket inodes are read by the e2e tests too: one copy, in test/support.
+export { socketInodes, tcpTable, type TcpRow } from '../../test/support/proc-net-tcp.js';
 
 /** Ticks since boot now, comparable with ProcStat.start. */
 export function nowTicks(): number {

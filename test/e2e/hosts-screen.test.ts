@@ -3,7 +3,6 @@
  * reaches the lab's sshd through its ssh_config alias and one that points at a closed loopback
  * port. `t` runs doctor's real checks (opsdeck's own SSH transport) with the TUI's prompter.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -15,6 +14,7 @@ import { HostsStore, type HostTest } from '../../src/model/hosts-store.js';
 import { PromptStore } from '../../src/model/prompt-store.js';
 import { KEY, mount } from '../tui/harness.js';
 import { tmpDir } from './transport-helpers.js';
+import { composeInstalled } from '../support/compose.js';
 
 let lab: LabInfo;
 let dir: string;
@@ -29,21 +29,6 @@ async function freeLoopbackPort(): Promise<number> {
   const port = (srv.address() as net.AddressInfo).port;
   await new Promise<void>((r) => srv.close(() => r()));
   return port;
-}
-
-function composeInstalled(): boolean {
-  for (const argv of [
-    ['docker', 'compose', 'version'],
-    ['docker-compose', 'version'],
-  ]) {
-    try {
-      execFileSync(argv[0]!, argv.slice(1), { stdio: 'ignore' });
-      return true;
-    } catch {
-      /* not here */
-    }
-  }
-  return false;
 }
 
 function finished(h: HostsStore, name: string, timeoutMs = 30_000): Promise<HostTest> {

@@ -11,6 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fingerprintSHA256 } from '../../src/config/known-hosts.js';
 import type { LabInfo } from '../lab/api.js';
+import { tcpConnectionsFrom } from '../support/proc-net-tcp.js';
+import { writeSshdConfig } from '../support/sshd-config.js';
 
 export interface ExtraSshd {
   port: number;
@@ -73,14 +75,12 @@ export async function startExtraSshd(lab: LabInfo, opts: ExtraSshdOptions): Prom
   });
   const cfg = path.join(dir, 'sshd_config');
   const logFile = path.join(dir, 'sshd.log');
-  fs.writeFileSync(
-    cfg,
-    [
-      `Port ${opts.port}`,
-      'ListenAddress 127.0.0.1',
-      ...hostKeys.map((k) => `HostKey ${k.file}`),
-      `PidFile ${path.join(dir, 'sshd.pid')}`,
-      `AllowUsers ${lab.sshd.user}`,
+  writeSshdConfig(cfg, {
+    port: opts.port,
+    hostKeys: hostKeys.map((k) => k.file),
+    pidFile: path.join(dir, 'sshd.pid'),
+    user: lab.sshd.user,
+    lines: [
       'PermitRootLogin no',
       'PubkeyAuthentication yes',
       'AuthorizedKeysFile .ssh/authorized_keys',
@@ -95,11 +95,8 @@ export async function startExtraSshd(lab: LabInfo, opts: ExtraSshdOptions): Prom
       // Defaults that our config lines above may override (sshd takes the first value).
       'AllowStreamLocalForwarding yes',
       'AllowTcpForwarding yes',
-      '',
-    ].join('\n'),
-  );
-  fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  execFileSync('/usr/sbin/sshd', ['-t', '-f', cfg]);
+    ],
+  });
   const child: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-f', cfg, '-E', logFile], { stdio: 'ignore', detached: false });
   const pid = child.pid!;
   for (let i = 0; i < 100 && !(await banner(opts.port, 300)); i++) await sleep(100);
@@ -158,38 +155,7 @@ export function childPidsOf(pid: number): number[] {
   return kids;
 }
 
-/**
- * Established TCP connections from this process to port `port`, from /proc (no ss needed):
- * our socket inodes from /proc/self/fd, matched against /proc/net/tcp{,6} rows in state 01.
- * Returns "localport" strings so callers can tell connections apart over time.
- */
-export function tcpConnectionsFrom(port: number): string[] {
-  const inodes = new Set<string>();
-  for (const fd of fs.readdirSync('/proc/self/fd')) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/self/fd/${fd}`));
-      if (m) inodes.add(m[1]!);
-    } catch {
-      /* fd closed meanwhile */
-    }
-  }
-  const found: string[] = [];
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try {
-      text = fs.readFileSync(table, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const row of text.split('\n').slice(1)) {
-      const f = row.trim().split(/\s+/);
-      if (f.length < 10) continue;
-      const remotePort = parseInt(f[2]!.split(':')[1]!, 16);
-      if (f[3] === '01' && remotePort === port && inodes.has(f[9]!)) found.push(String(parseInt(f[1]!.split(':')[1]!, 16)));
-    }
-  }
-  return found;
-}
+export { tcpConnectionsFrom } from '../support/proc-net-tcp.js';
 
 export function tcpConnectionsTo(port: number): number {
   return tcpConnectionsFrom(port).length;

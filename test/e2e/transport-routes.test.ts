@@ -3,7 +3,6 @@
  * the system ssh's -W, the dial-stdio fallback on an sshd with AllowStreamLocalForwarding no
  * (22033), and doctor's report of each, including a socket the login user may not use.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import { refusingPrompter } from '../../src/transport/prompter.js';
 import { resolveTarget, type SshTarget } from '../../src/transport/target.js';
 import type { DoctorReport } from '../../src/transport/diagnose.js';
 import { startExtraSshd, tcpConnectionsTo, tmpDir, type ExtraSshd } from './transport-helpers.js';
+import { composeInstalled } from '../support/compose.js';
 
 let lab: LabInfo;
 let dir: string;
@@ -69,21 +69,6 @@ async function target(host: string): Promise<SshTarget> {
   const t = await resolveTarget({ host, 'ssh-config': cfg, socket: lab.docker.socketPath, config: path.join(dir, 'none.json') }, { HOME: dir });
   if (t.kind !== 'ssh') throw new Error('expected ssh');
   return t;
-}
-
-function composeInstalled(): boolean {
-  for (const argv of [
-    ['docker', 'compose', 'version'],
-    ['docker-compose', 'version'],
-  ]) {
-    try {
-      execFileSync(argv[0]!, argv.slice(1), { stdio: 'ignore' });
-      return true;
-    } catch {
-      /* not here */
-    }
-  }
-  return false;
 }
 
 async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

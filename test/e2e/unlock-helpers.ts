@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fingerprintSHA256 } from '../../src/config/known-hosts.js';
 import type { LabInfo } from '../lab/api.js';
+import { writeSshdConfig } from '../support/sshd-config.js';
 
 const REPO = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -90,14 +91,12 @@ export function prepareSshd(lab: LabInfo, port: number): OwnSshd {
   const [type, base64] = fs.readFileSync(`${key}.pub`, 'utf8').trim().split(/\s+/) as [string, string];
   const cfg = path.join(dir, 'sshd_config');
   const log = path.join(dir, 'sshd.log');
-  fs.writeFileSync(
-    cfg,
-    [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${key}`,
-      `PidFile ${path.join(dir, 'sshd.pid')}`,
-      `AllowUsers ${lab.sshd.user}`,
+  writeSshdConfig(cfg, {
+    port,
+    hostKeys: [key],
+    pidFile: path.join(dir, 'sshd.pid'),
+    user: lab.sshd.user,
+    lines: [
       'PubkeyAuthentication yes',
       'PasswordAuthentication no',
       'KbdInteractiveAuthentication no',
@@ -105,10 +104,8 @@ export function prepareSshd(lab: LabInfo, port: number): OwnSshd {
       'PermitUserEnvironment yes',
       'AllowStreamLocalForwarding yes',
       'PrintMotd no',
-      '',
-    ].join('\n'),
-  );
-  fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+    ],
+  });
   let child: ChildProcess | undefined;
   let starting: Promise<void> | undefined;
   const self: OwnSshd = {

@@ -15,6 +15,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { LabInfo } from './api.js';
+import { writeSshdConfig } from '../support/sshd-config.js';
 
 export const STORAGE_BOX_PORT = 22061;
 
@@ -74,14 +75,12 @@ export async function startStorageBox(lab: LabInfo, port = STORAGE_BOX_PORT): Pr
   fs.writeFileSync(knownHosts, `[127.0.0.1]:${port} ${type} ${b64}\n`, { mode: 0o644 });
   const cfg = path.join(dir, 'sshd_config');
   const log = path.join(dir, 'sshd.log');
-  fs.writeFileSync(
-    cfg,
-    [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${hostKey}`,
-      `PidFile ${path.join(dir, 'sshd.pid')}`,
-      `AllowUsers ${user}`,
+  writeSshdConfig(cfg, {
+    port,
+    hostKeys: [hostKey],
+    pidFile: path.join(dir, 'sshd.pid'),
+    user,
+    lines: [
       'PermitRootLogin no',
       'PubkeyAuthentication yes',
       `AuthorizedKeysFile ${authorized}`,
@@ -95,11 +94,8 @@ export async function startStorageBox(lab: LabInfo, port = STORAGE_BOX_PORT): Pr
       'X11Forwarding no',
       'PrintMotd no',
       'LogLevel VERBOSE',
-      '',
-    ].join('\n'),
-  );
-  fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  execFileSync('/usr/sbin/sshd', ['-t', '-f', cfg]);
+    ],
+  });
   const child = spawn('/usr/sbin/sshd', ['-D', '-f', cfg, '-E', log], { stdio: 'ignore' });
   const pid = child.pid!;
   for (let i = 0; i < 100 && !(await banner(port, 300)); i++) await sleep(100);

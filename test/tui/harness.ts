@@ -1,6 +1,7 @@
 import { render } from 'ink-testing-library';
 import type { ReactElement } from 'react';
 import { plainLine } from '../../src/render/line-patch.js';
+import { keysSettled } from '../../components/use-keypress.js';
 
 /**
  * Send input and wait for the frame to show what we expect, instead of sleeps sprinkled through
@@ -28,6 +29,9 @@ export function mount(element: ReactElement, opts: { plain?: boolean } = {}) {
         await tick();
         r.stdin.write(k);
         await tick();
+        await tick();
+        // Every key of the write handled (a lone ESC is only known after a short silence).
+        await keysSettled();
         await tick();
       }
     },

@@ -4,6 +4,7 @@ import path from 'node:path';
 import React from 'react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Hosts } from '../../screens/Hosts.js';
+import { ConfirmDialog } from '../../components/ConfirmDialog.js';
 import { ProfileStore } from '../../src/config/profile-store.js';
 import { HostsStore, hostRow, type HostsActions, type HostsSnapshot, type HostTest } from '../../src/model/hosts-store.js';
 import type { DoctorReport } from '../../src/transport/diagnose.js';
@@ -36,10 +37,12 @@ function snapshotOf(p: ProfileStore) {
 }
 
 /** The real store on a temp file; onPick/onBack/onHelp recorded. */
-function real(opts: { connected?: string; readonly?: boolean; isActive?: boolean } = {}) {
+function real(opts: { connected?: string; readonly?: boolean; dialog?: boolean } = {}) {
   const store = new HostsStore({ configPath: file, env: { HOME: dir }, ...(opts.connected ? { connected: opts.connected } : {}) });
   const calls: string[] = [];
   const app = mount(
+    <>
+    {opts.dialog ? <ConfirmDialog title="A question of the App" onAnswer={(yes) => calls.push(`dialog:${yes}`)} /> : null}
     <Hosts
       hosts={store}
       actions={store.actions}
@@ -47,11 +50,11 @@ function real(opts: { connected?: string; readonly?: boolean; isActive?: boolean
       height={30}
       color={false}
       readonly={opts.readonly ?? false}
-      isActive={opts.isActive ?? true}
       onPick={(n) => calls.push(`pick:${n}`)}
       onBack={() => calls.push('back')}
       onHelp={() => calls.push('help')}
-    />,
+    />
+    </>,
     { plain: true },
   );
   return { store, app, calls };
@@ -98,10 +101,10 @@ describe('Hosts screen: the list', () => {
 
   it('ignores keys while a dialog of the App has the keyboard', async () => {
     seedProfiles();
-    const { app, calls } = real({ isActive: false });
+    const { app, calls } = real({ dialog: true });
     await app.ready();
     await app.press(KEY.enter, 'a', 'x', 'd', KEY.esc);
-    expect(calls).toEqual([]);
+    expect(calls).toEqual(['dialog:false']);
     expect(app.frame()).not.toContain('Add a server');
   });
 

@@ -8,6 +8,8 @@ import { sanitise } from '../../text/sanitise.js';
 import { optimiseLessEagerly } from '../v8-tiering.js';
 import { installLastResort } from '../last-resort.js';
 
+import { enableBracketedPaste } from '../../terminal/bracketed-paste.js';
+
 export const uiCommand: CommandSpec = {
   name: 'ui',
   maxPositionals: 0,
@@ -65,11 +67,16 @@ export const uiCommand: CommandSpec = {
     // shell the App is drawn again on the same session, streams and all.
     for (;;) {
       let handOver: HandOver | undefined;
+      const pasteOff = enableBracketedPaste(stdout);
       const instance = render(
         React.createElement(App, { session, color: colorEnabled(ctx.env), onHandOver: (h: HandOver) => (handOver = h), initialStatus: status, painter }),
         { stdout, stdin, exitOnCtrlC: false },
       );
-      await instance.waitUntilExit();
+      try {
+        await instance.waitUntilExit();
+      } finally {
+        pasteOff();
+      }
       if (!handOver) break;
       if (handOver.kind === 'switch') {
         // Another saved server: a new session; --socket was for the server we started with.
