@@ -18,6 +18,7 @@ import { boundedRegex, UnboundedRegexError } from '../text/bounded-regex.js';
 import { fieldValue } from './json-fields.js';
 import { LEVELS, levelRank, normaliseLevel, type Level } from './log-level.js';
 import { jsonOf, type LogLine } from './log-line.js';
+import { scanQuoted } from '../text/quoted-scan.js';
 
 export type LinePredicate = (line: LogLine) => boolean;
 
@@ -35,34 +36,7 @@ const FIELD = /^([A-Za-z_@][\w.@-]*)(!=|==|=~|!~|>=|=)(.*)$/s;
 
 /** Split on spaces outside double quotes; \" is a quote inside quotes. */
 export function splitTerms(text: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  let has = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '\\' && text[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cur += c;
-      continue;
-    }
-    if (c === '"') {
-      quoted = true;
-      has = true;
-    } else if (c === ' ' || c === '\t') {
-      if (has || cur) out.push(cur);
-      cur = '';
-      has = false;
-    } else {
-      cur += c;
-      has = true;
-    }
-  }
-  if (has || cur) out.push(cur);
-  return out.filter((t) => t !== '' && t !== '!');
+  return scanQuoted(text, { separators: ' \t' }).tokens.filter((t) => t !== '' && t !== '!');
 }
 
 /** A regex with smart case: any upper-case letter makes it case-sensitive. */

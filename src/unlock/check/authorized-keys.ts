@@ -6,6 +6,7 @@
  * `command="cryptroot-unlock"`, and whether the key opsdeck will offer is there at all.
  */
 import { blobKeyType, fingerprintSHA256 } from '../../config/known-hosts.js';
+import { scanQuoted } from '../../text/quoted-scan.js';
 
 export interface KeyOption {
   name: string;
@@ -30,38 +31,17 @@ export interface AuthorizedKeysParse {
 
 const KEY_TYPE = /^(?:ssh-(?:ed25519|rsa|dss)|ecdsa-sha2-nistp(?:256|384|521)|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com)$/;
 
-/** Split the options field, honouring double quotes; returns the options and where the key type starts. */
+/** Split the options field, honouring double quotes (in values only); returns the options and where the key type starts. */
 function readOptions(line: string): { options: KeyOption[]; rest: string } | { error: string } {
+  const scan = scanQuoted(line, { separators: ',', stopAt: ' \t', quoteOpens: (sofar) => sofar.includes('=') });
+  if (scan.unterminated) return { error: 'unterminated quote in the options' };
   const options: KeyOption[] = [];
-  let i = 0;
-  let name = '';
-  let value: string | undefined;
-  let inQuotes = false;
-  const push = () => {
-    if (name) options.push(value === undefined ? { name: name.toLowerCase() } : { name: name.toLowerCase(), value });
-    name = '';
-    value = undefined;
-  };
-  for (; i < line.length; i++) {
-    const c = line[i]!;
-    if (inQuotes) {
-      if (c === '\\' && line[i + 1] === '"') {
-        value += '"';
-        i++;
-      } else if (c === '"') inQuotes = false;
-      else value += c;
-      continue;
-    }
-    if (c === ' ' || c === '\t') break;
-    if (c === ',') push();
-    else if (c === '=' && value === undefined) value = '';
-    else if (c === '"' && value !== undefined) inQuotes = true;
-    else if (value !== undefined) value += c;
-    else name += c;
+  for (const token of scan.tokens) {
+    const eq = token.indexOf('=');
+    const name = (eq < 0 ? token : token.slice(0, eq)).toLowerCase();
+    if (name) options.push(eq < 0 ? { name } : { name, value: token.slice(eq + 1) });
   }
-  if (inQuotes) return { error: 'unterminated quote in the options' };
-  push();
-  return { options, rest: line.slice(i).trim() };
+  return { options, rest: line.slice(scan.end).trim() };
 }
 
 export function parseAuthorizedKeys(text: string): AuthorizedKeysParse {

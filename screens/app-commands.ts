@@ -1,0 +1,15 @@
+import type { CommandDef } from '../src/model/command-line.js';
+
+
+/** The command line's table (`:` on the grid): parsed, completed and listed in help from here. */
+export const COMMANDS: readonly CommandDef[] = [
+  { name: 'help', aliases: ['h', '?'], description: 'show every key binding' },
+  { name: 'faulted', description: 'show only faulted services (as ctrl-z)' },
+  { name: 'all', description: 'show every service again' },
+  { name: 'logs', description: 'follow the logs of services: :logs api worker', takesServices: true },
+  { name: 'hosts', description: 'saved servers: connect, add, test, remove' },
+  { name: 'backups', aliases: ['backup'], description: 'PostgreSQL backups: list, verify, back up now, wizard, test restores' },
+  { name: 'audit', description: 'hardening audit of this server: pass / warn / fail with evidence and the fix' },
+  { name: 'unlock', description: 'check the LUKS remote-unlock setup of this server (Dropbear in the initramfs)' },
+  { name: 'quit', aliases: ['q', 'q!'], description: 'quit opsdeck' },
+];
