@@ -1,5 +1,6 @@
 import type Dockerode from 'dockerode';
 import { DockerEventSchema, type DockerEvent } from './schemas.js';
+import { DockerAnswerError } from './answer-error.js';
 
 export interface EventStreamHandle {
   stop(): void;
@@ -62,10 +63,35 @@ export async function followContainerEvents(
   };
 }
 
+/**
+ * A replay of the past ends at once on Docker; one that does not is given up (the caller goes on
+ * without it), and one that never stops sending is kept to its first events.
+ */
+const REPLAY_DEADLINE_MS = 10_000;
+const MAX_REPLAY_EVENTS = 20_000;
+
 /** Events between two server times (seconds): the stream ends by itself at `until`. */
 export function readContainerEvents(docker: Dockerode, since: number, until: number, actions?: readonly string[]): Promise<DockerEvent[]> {
   return new Promise((resolve, reject) => {
     const events: DockerEvent[] = [];
-    followContainerEvents(docker, (ev) => events.push(ev), { since, until, ...(actions ? { actions } : {}), onEnd: (err) => (err ? reject(err) : resolve(events)) }).catch(reject);
+    let handle: EventStreamHandle | undefined;
+    let done = false;
+    const finish = (err?: Error) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      handle?.stop();
+      if (err) reject(err);
+      else resolve(events);
+    };
+    const timer = setTimeout(() => finish(new DockerAnswerError(`Docker did not end the event replay within ${REPLAY_DEADLINE_MS / 1000} s`)), REPLAY_DEADLINE_MS);
+    const onEvent = (ev: DockerEvent) => {
+      events.push(ev);
+      if (events.length >= MAX_REPLAY_EVENTS) finish();
+    };
+    followContainerEvents(docker, onEvent, { since, until, ...(actions ? { actions } : {}), onEnd: (err) => finish(err) }).then((h) => {
+      handle = h;
+      if (done) h.stop();
+    }, finish);
   });
 }
