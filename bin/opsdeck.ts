@@ -25,3 +25,11 @@ const code = await main(process.argv.slice(2), {
   env: process.env,
 });
 process.exitCode = code;
+// Whatever still holds the event loop once the command is done (a request to a Docker daemon
+// that never answers, a socket it never closes) must not hold the operator: leave a second
+// later, once what was written to stdout and stderr has drained.
+const leave = () => {
+  if (process.stdout.writableLength > 0 || process.stderr.writableLength > 0) setTimeout(leave, 100).unref();
+  else process.exit(code);
+};
+setTimeout(leave, 1000).unref();

@@ -1,5 +1,6 @@
 import type Dockerode from 'dockerode';
 import { DockerEventSchema, type DockerEvent } from './schemas.js';
+import { DockerAnswerError } from '../transport/answer-error.js';
 
 export interface EventStreamHandle {
   stop(): void;
@@ -67,9 +68,15 @@ export async function followContainerEvents(
  * needs (dockerd itself remembers 256; a server that sends more is not to be believed anyway).
  */
 export const REPLAY_MAX = 4096;
+/**
+ * A replay of the past ends at once on Docker; one that does not end is given up (the caller goes
+ * on without it), and one that never stops sending is read no further than this many events.
+ */
+const REPLAY_DEADLINE_MS = 10_000;
+const REPLAY_READ_MAX = 20_000;
 
 export interface ReplayedEvents {
-  /** The newest events, oldest first. */
+  /** The newest events read, oldest first. */
   events: DockerEvent[];
   /** How many older events were let go to keep within the limit. */
   dropped: number;
@@ -80,16 +87,28 @@ export function readContainerEvents(docker: Dockerode, since: number, until: num
   return new Promise((resolve, reject) => {
     let events: DockerEvent[] = [];
     let seen = 0;
+    let handle: EventStreamHandle | undefined;
+    let done = false;
+    const finish = (err?: Error) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      handle?.stop();
+      if (err) return reject(err);
+      if (events.length > max) events = events.slice(-max);
+      resolve({ events, dropped: seen - events.length });
+    };
+    const timer = setTimeout(() => finish(new DockerAnswerError(`Docker did not end the event replay within ${REPLAY_DEADLINE_MS / 1000} s`)), REPLAY_DEADLINE_MS);
     const keep = (ev: DockerEvent) => {
       seen++;
       events.push(ev);
       // Trimmed in batches, so dropping the oldest is not a shift per event.
       if (events.length >= 2 * max) events = events.slice(-max);
+      if (seen >= REPLAY_READ_MAX) finish();
     };
-    const done = () => {
-      if (events.length > max) events = events.slice(-max);
-      resolve({ events, dropped: seen - events.length });
-    };
-    followContainerEvents(docker, keep, { since, until, ...(actions ? { actions } : {}), onEnd: (err) => (err ? reject(err) : done()) }).catch(reject);
+    followContainerEvents(docker, keep, { since, until, ...(actions ? { actions } : {}), onEnd: (err) => finish(err) }).then((h) => {
+      handle = h;
+      if (done) h.stop();
+    }, finish);
   });
 }

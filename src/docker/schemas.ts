@@ -10,6 +10,7 @@
  * do that once, where the data enters them.
  */
 import { z } from 'zod';
+import { MalformedAnswerError } from '../transport/answer-error.js';
 
 const StringMap = z.record(z.string(), z.string());
 
@@ -63,6 +64,29 @@ export const ContainerSummarySchema = z.looseObject({
 });
 export type ContainerSummary = z.infer<typeof ContainerSummarySchema>;
 export const ContainerListSchema = z.array(ContainerSummarySchema);
+
+/**
+ * The container list as the grid reads it: every entry needs its ID; labels and state are kept
+ * when they have their shape and read as absent otherwise (a field we do not read, or one that is
+ * odd, never drops a container: the grid's figures come from each container's inspect). A list
+ * that is not one, or an entry without an ID, is refused whole with one line (Docker sends neither).
+ */
+const ContainerIdListSchema = z.array(
+  z.looseObject({
+    Id: z.string().min(1),
+    State: z.string().nullish().catch(undefined),
+    Labels: StringMap.nullish().catch(undefined),
+  }),
+);
+export type ContainerIdEntry = z.infer<typeof ContainerIdListSchema>[number];
+
+export function parseContainerList(raw: unknown): ContainerIdEntry[] {
+  const r = ContainerIdListSchema.safeParse(raw);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const where = issue?.path.length ? `at ${issue.path.map(String).join('.')}` : 'the answer';
+  throw new MalformedAnswerError(`malformed response from Docker: the container list, ${where}: ${issue?.message ?? 'unexpected shape'}`);
+}
 
 // ---------------------------------------------------------------------------------------------
 // GET /containers/{id}/json

@@ -12,11 +12,11 @@
  */
 import type { Readable } from 'node:stream';
 import { FrameDemuxer } from './frame-demux.js';
-import { MalformedResponseError } from '../transport/raw-get.js';
 import { LineAssembler, type RawLine } from './line-assembler.js';
 import { TimestampMerger } from './log-merge.js';
 import { toLogLine, type LogLine } from './log-line.js';
 import type { LogApi } from './log-source.js';
+import { MalformedAnswerError } from '../transport/answer-error.js';
 import type { LogTarget } from './log-targets.js';
 import { ResumeCursor } from './resume-cursor.js';
 import { normaliseTimestamp, shortTime } from './docker-timestamp.js';
@@ -193,9 +193,7 @@ export class LogFollower {
       }
       const ended = await this.#read(i, gen, req);
       if (!current()) return;
-      // A dropped stream is read again; an answer that was not Docker's would be the same again.
-      if (ended instanceof MalformedResponseError) return this.#failed(i, gen, ended);
-      if (ended !== 'end') return this.#lost(i, gen, ended);
+      if (ended !== 'end') return this.#brokeOff(i, gen, ended);
       if (!this.#opts.follow) {
         this.#merger.setMode(i, 'done');
         this.#setStatus(i, { state: 'done' });
@@ -211,7 +209,7 @@ export class LogFollower {
       s.failures = 0;
       const how = await this.#read(i, gen, { follow: true, ...(since !== undefined ? { since } : {}) });
       if (!current()) return;
-      if (how !== 'end') return this.#lost(i, gen, how);
+      if (how !== 'end') return this.#brokeOff(i, gen, how);
       await this.#followEnded(i, gen);
     } catch (err) {
       if (!current()) return;
@@ -315,6 +313,12 @@ export class LogFollower {
         if (this.#running && s.generation === gen) this.#failed(i, gen, err);
       }
     });
+  }
+
+  /** A stream that Docker answered with bytes that are not its format fails; any other break is a loss. */
+  #brokeOff(i: number, gen: number, err: Error): void {
+    if (err instanceof MalformedAnswerError) this.#failed(i, gen, err);
+    else this.#lost(i, gen, err);
   }
 
   /** The stream broke: wait for the connection, or retry with backoff when it seems fine. */

@@ -9,6 +9,7 @@
  */
 import { composeIdentity, type ComposeIdentity } from '../docker/container.js';
 import { sanitise, sanitiseRecord } from '../text/sanitise.js';
+import { MalformedAnswerError } from '../transport/answer-error.js';
 
 export interface ContainerSummary extends ComposeIdentity {
   id: string;
@@ -48,10 +49,10 @@ export function containerSummary(c: { Id: string; Names?: string[]; Labels?: Rec
  * ContainerListSchema: that loads zod, a fifth of `opsdeck logs`'s start-up, for four fields.
  */
 export function containerSummaries(json: unknown): ContainerSummary[] {
-  if (!Array.isArray(json)) throw new Error('malformed response from Docker: the container list is not a list');
+  if (!Array.isArray(json)) throw new MalformedAnswerError('malformed response from Docker: the container list is not a list');
   return json.map((entry: unknown) => {
     const c = (entry ?? {}) as Record<string, unknown>;
-    if (typeof c.Id !== 'string' || c.Id === '') throw new Error('malformed response from Docker: a container without an ID');
+    if (typeof c.Id !== 'string' || c.Id === '') throw new MalformedAnswerError('malformed response from Docker: a container without an ID');
     const names = Array.isArray(c.Names) ? c.Names.filter((n): n is string => typeof n === 'string') : undefined;
     const labels: Record<string, string> = {};
     if (c.Labels && typeof c.Labels === 'object' && !Array.isArray(c.Labels)) {

@@ -4,7 +4,7 @@ import { composeIdentity, containerFromInspect, serviceKey, type ContainerView }
 import { groupContainers, gridVerdict, gridMemoryBudget, type ContainerLive, type GridVerdict, type ProjectGroup } from './grouping.js';
 import { RestartLoopDetector, eventTime, inspectRestartLoop } from './restart-loop.js';
 import type { MemoryBudget } from './stats-math.js';
-import { ContainerInspectSchema, type DockerEvent } from '../docker/schemas.js';
+import { ContainerInspectSchema, parseContainerList, type DockerEvent } from '../docker/schemas.js';
 import { StatsSampler } from '../docker/stats-sampler.js';
 import { followContainerEvents, readContainerEvents, type EventStreamHandle } from '../docker/event-stream.js';
 import { readHostFacts, type HostFacts } from '../docker/host-facts.js';
@@ -163,6 +163,8 @@ export class GridStore extends Store<GridSnapshot> {
    */
   async snapshotOnce(sampleGapMs = 300): Promise<GridSnapshot> {
     await this.#loadAll();
+    // Nothing to add figures to: do not wait on a daemon that has already failed to list.
+    if (this.getSnapshot().status === 'error') return this.getSnapshot();
     const nowSec = Math.floor(this.#serverNow() / 1000);
     const [recent, live] = await Promise.all([
       readContainerEvents(this.#src.docker, nowSec - RESTART_HISTORY_SEC, nowSec, EVENT_ACTIONS).then(
@@ -202,7 +204,7 @@ export class GridStore extends Store<GridSnapshot> {
       await negotiateApiVersion(this.#src.docker);
       // The header's host facts take an exec on the server: they arrive while containers are inspected.
       const host = this.#refreshHost();
-      const list = await this.#src.docker.listContainers({ all: true });
+      const list = parseContainerList(await this.#src.docker.listContainers({ all: true }));
       const wanted = list.filter((c) => this.#wanted(c.Labels?.['com.docker.compose.project']));
       const ids = wanted.map((c) => c.Id);
       const primed = this.#sampler.prime(wanted.filter((c) => c.State === 'running').map((c) => c.Id));

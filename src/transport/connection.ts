@@ -11,6 +11,7 @@ import type { StepListener } from './carrier.js';
 import { ConnectError } from './connect-errors.js';
 import { DockerTunnel, TunnelAgent, type TunnelPath } from './docker-agent.js';
 import type { ExecOptions, ExecResult, ExecStream } from './exec-types.js';
+import { boundRequests } from './bounded-requests.js';
 import { localDocker, localExec, localExecStream, localSocket, pingLocal } from './local.js';
 import type { Prompter } from './prompter.js';
 import type { BackoffOptions } from './reconnect.js';
@@ -142,7 +143,7 @@ async function connectSsh(target: SshTarget, prompter: Prompter, opts: ConnectOp
  * environment cannot redirect or TLS-wrap the tunnel.
  */
 export function dockerOverAgent(agent: TunnelAgent): Dockerode {
-  return new Dockerode({
+  const docker = new Dockerode({
     protocol: 'http',
     host: 'docker',
     port: 80,
@@ -151,6 +152,7 @@ export function dockerOverAgent(agent: TunnelAgent): Dockerode {
     cert: undefined,
     key: undefined,
   } as Dockerode.DockerOptions);
+  return boundRequests(docker);
 }
 
 function dockerUnreachable(target: SshTarget, tunnel: DockerTunnel, err: unknown): ConnectError {

@@ -9,6 +9,7 @@ import type { Duplex } from 'node:stream';
 import { ConnectionStore } from './connection-store.js';
 import { ConnectError } from './connect-errors.js';
 import { rawPing } from './raw-get.js';
+import { boundRequests } from './bounded-requests.js';
 import { execBounds, execTimeoutMessage, type ExecOptions, type ExecResult, type ExecStream } from './exec-types.js';
 import type { LocalTarget } from './target.js';
 
@@ -17,7 +18,7 @@ import type { LocalTarget } from './target.js';
 const loadExeca = () => import('execa').then((m) => m.execa);
 
 export function localDocker(socketPath: string): Dockerode {
-  return new Dockerode({ socketPath });
+  return boundRequests(new Dockerode({ socketPath }));
 }
 
 /** A connection to the local Docker socket, once it is connected. */

@@ -12,26 +12,19 @@
  */
 import { Readable, type Duplex } from 'node:stream';
 import { sanitise } from '../text/sanitise.js';
+import { DockerAnswerError, MalformedAnswerError } from './answer-error.js';
 
 /** A response head larger than this is not Docker's. */
 const MAX_HEAD = 64 * 1024;
 /** Error bodies are read up to this much for their message. */
 const MAX_ERROR_BODY = 64 * 1024;
 
-export class DockerHttpError extends Error {
+export class DockerHttpError extends DockerAnswerError {
   constructor(
     readonly status: number,
     message: string,
   ) {
     super(message);
-  }
-}
-
-/** Docker answered with something that is not HTTP as Docker speaks it: retrying will not help. */
-export class MalformedResponseError extends Error {
-  constructor(what: string) {
-    super(`malformed response from Docker: ${what}`);
-    this.name = 'MalformedResponseError';
   }
 }
 
@@ -93,20 +86,20 @@ export function rawGet(socket: Duplex, path: string, signal?: AbortSignal): Prom
     const onData = (data: Buffer) => {
       if (decoder) {
         const r = decoder.feed(data);
-        if (r.error) return fail(new MalformedResponseError(r.error));
+        if (r.error) return fail(new MalformedAnswerError(`malformed response from Docker: ${r.error}`));
         return deliver(r.parts, r.done);
       }
       head = head.length === 0 ? data : Buffer.concat([head, data]);
       const end = head.indexOf('\r\n\r\n');
       if (end < 0) {
-        if (head.length > MAX_HEAD) fail(new MalformedResponseError('no end to the response head'));
+        if (head.length > MAX_HEAD) fail(new MalformedAnswerError('malformed response from Docker: no end to the response head'));
         return;
       }
       const parsed = parseHead(head.subarray(0, end).toString('latin1'));
-      if (typeof parsed === 'string') return fail(new MalformedResponseError(parsed));
+      if (typeof parsed === 'string') return fail(new MalformedAnswerError(`malformed response from Docker: ${parsed}`));
       status = parsed.status;
       const made = bodyDecoder(parsed.headers);
-      if (typeof made === 'string') return fail(new MalformedResponseError(made));
+      if (typeof made === 'string') return fail(new MalformedAnswerError(`malformed response from Docker: ${made}`));
       decoder = made;
       if (status === 200) {
         body = new Readable({
@@ -129,9 +122,9 @@ export function rawGet(socket: Duplex, path: string, signal?: AbortSignal): Prom
     };
     const onEnd = () => {
       if (decoder?.untilClose) return deliver([], true);
-      fail(new Error('the stream closed before it ended'));
+      fail(new DockerAnswerError('the stream closed before it ended'));
     };
-    const onClose = () => fail(new Error('the stream closed before it ended'));
+    const onClose = () => fail(new DockerAnswerError('the stream closed before it ended'));
 
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -166,29 +159,50 @@ function failBody(body: Readable, err: Error): void {
   body.on('newListener', onListener);
 }
 
-/** Answers larger than this are not what we asked for (the container list of a big host is ~1 MB). */
-const MAX_JSON_BODY = 64 * 1024 * 1024;
+/**
+ * One-value answers larger than this are not what we asked for (the container list of a big host
+ * is ~1 MB, an inspect a few KB). Also dockerode's bound (bounded-requests.ts).
+ */
+export const MAX_JSON_BODY = 16 * 1024 * 1024;
+/** A GET of one value that has not answered whole by then is not coming (a big host's list: < 1 s). */
+export const GET_TIMEOUT_MS = 30_000;
 
 /**
  * GET `path` and parse the whole answer as JSON. The value is untrusted: callers check its shape.
  * Non-200 answers reject with DockerHttpError, like rawGet.
  */
-export async function rawGetJson(socket: Duplex, path: string, signal?: AbortSignal): Promise<unknown> {
-  const { body } = await rawGet(socket, path, signal);
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_JSON_BODY) {
-      body.destroy();
-      throw new Error(`malformed response from Docker: more than ${MAX_JSON_BODY / 1024 / 1024} MB for ${path.split('?')[0]}`);
+export async function rawGetJson(socket: Duplex, path: string, signal?: AbortSignal, timeoutMs = GET_TIMEOUT_MS): Promise<unknown> {
+  const what = path.split('?')[0];
+  let timer: NodeJS.Timeout | undefined;
+  // Destroying the socket ends the read below too, whichever part of the answer it is in.
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      socket.destroy();
+      reject(new DockerAnswerError(`Docker did not answer GET ${what} within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+  });
+  const read = async () => {
+    const { body } = await rawGet(socket, path, signal);
+    const parts: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_JSON_BODY) {
+        body.destroy();
+        throw new MalformedAnswerError(`malformed response from Docker: more than ${MAX_JSON_BODY / 1024 / 1024} MB for ${what}`);
+      }
+      parts.push(chunk);
     }
-    parts.push(chunk);
-  }
+    try {
+      return JSON.parse(Buffer.concat(parts, size).toString('utf8')) as unknown;
+    } catch {
+      throw new MalformedAnswerError(`malformed response from Docker: ${what} did not answer with JSON`);
+    }
+  };
   try {
-    return JSON.parse(Buffer.concat(parts, size).toString('utf8')) as unknown;
-  } catch {
-    throw new Error(`malformed response from Docker: ${path.split('?')[0]} did not answer with JSON`);
+    return await Promise.race([read(), deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
