@@ -3,14 +3,12 @@
  * rewrites the rows whose figures changed, in place, and the screen stays what the grid is.
  * (That the painted cells are exactly what a render would draw is test/tui/grid-painter.test.tsx.)
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import xterm from '@xterm/headless';
 import { requireLab } from '../lab/api.js';
 import { shippedNodeFlags } from '../../scripts/bundle.mjs';
-import { shellCommand } from '../../src/transport/shell-quote.js';
+import { startOnPty } from '../support/pty-terminal.js';
 
 const BUNDLE = fileURLToPath(new URL('../../dist/opsdeck.mjs', import.meta.url));
 const COLS = 160;
@@ -27,25 +25,7 @@ describe('the live grid on a terminal', () => {
     const info = await requireLab();
     expect(existsSync(BUNDLE), 'npm run bundle first').toBe(true);
     const argv = [process.execPath, ...(shippedNodeFlags() as string[]), BUNDLE, '--host', info.sshd.hostAlias, '--ssh-config', info.sshd.sshConfigPath, '--socket', info.docker.socketPath, '--interval', '1000'];
-    // Ink draws only its last frame when it believes it runs in CI.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'CI' && k !== 'CONTINUOUS_INTEGRATION' && !k.startsWith('CI_')));
-    const child = spawn('script', ['-qfec', `stty cols ${COLS} rows ${ROWS} && exec ${shellCommand(argv)}`, '/dev/null'], {
-      env: { ...env, TERM: 'xterm-256color', OPSDECK_CONFIG: '/nonexistent/opsdeck-e2e.json' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const term = new xterm.Terminal({ cols: COLS, rows: ROWS, allowProposedApi: true });
-    let raw = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => {
-      raw += d;
-      term.write(d);
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const screen = async () => {
-      await new Promise<void>((r) => term.write('', r));
-      const buf = term.buffer.active;
-      return Array.from({ length: ROWS }, (_, y) => buf.getLine(buf.viewportY + y)?.translateToString(true) ?? '');
-    };
+    const { child, exited, screen, raw } = startOnPty(argv, { cols: COLS, rows: ROWS });
     try {
       const deadline = Date.now() + 60_000;
       let lines = await screen();
@@ -61,9 +41,9 @@ describe('the live grid on a terminal', () => {
       };
       const names = (ls: string[]) => rowsOf(ls).map((l) => l.slice(0, 20).trimEnd());
       const before = rowsOf(lines);
-      const from = raw.length;
+      const from = raw().length;
       await sleep(6000);
-      const during = raw.slice(from);
+      const during = raw().slice(from);
       const after = await screen();
 
       // Figures moved on screen, and mostly by in-place rewrites rather than whole frames.

@@ -4,14 +4,12 @@
  * or to the last row when the grid is shorter; and bracketed paste is on while the TUI runs and
  * off again when it ends.
  */
-import { spawn } from 'node:child_process';
 import fs, { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import xterm from '@xterm/headless';
 import { requireLab } from '../lab/api.js';
 import { shippedNodeFlags } from '../../scripts/bundle.mjs';
-import { shellCommand } from '../../src/transport/shell-quote.js';
+import { startOnPty } from '../support/pty-terminal.js';
 
 const BUNDLE = fileURLToPath(new URL('../../dist/opsdeck.mjs', import.meta.url));
 const COLS = 160;
@@ -23,20 +21,7 @@ async function startTui() {
   const info = await requireLab();
   expect(existsSync(BUNDLE), 'npm run bundle first').toBe(true);
   const argv = [process.execPath, ...(shippedNodeFlags() as string[]), BUNDLE, '--host', info.sshd.hostAlias, '--ssh-config', info.sshd.sshConfigPath, '--socket', info.docker.socketPath];
-  // Ink draws only its last frame when it believes it runs in CI.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'CI' && k !== 'CONTINUOUS_INTEGRATION' && !k.startsWith('CI_')));
-  const child = spawn('script', ['-qfec', `stty cols ${COLS} rows ${ROWS} && exec ${shellCommand(argv)}`, '/dev/null'], {
-    env: { ...env, TERM: 'xterm-256color', OPSDECK_CONFIG: '/nonexistent/opsdeck-e2e.json' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const term = new xterm.Terminal({ cols: COLS, rows: ROWS, allowProposedApi: true });
-  let raw = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (d: string) => {
-    raw += d;
-    term.write(d);
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const { child, term, exited, raw } = startOnPty(argv, { cols: COLS, rows: ROWS });
   /** The service rows under the header, and which of them is drawn in inverse (selected). */
   const grid = async () => {
     await new Promise<void>((r) => term.write('', r));
@@ -64,7 +49,7 @@ async function startTui() {
       await sleep(50);
     }
   };
-  return { child, exited, grid, until, raw: () => raw };
+  return { child, exited, grid, until, raw };
 }
 
 describe('a held key on a terminal', () => {

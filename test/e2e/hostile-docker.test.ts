@@ -10,11 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import xterm from '@xterm/headless';
 import { shippedNodeFlags } from '../../scripts/bundle.mjs';
-import { shellCommand } from '../../src/transport/shell-quote.js';
 import { HOSTILE_CASES, startHostileDocker, type HostileDocker } from './hostile-docker-server.js';
 import { childPidsOf } from './transport-helpers.js';
+import { interactiveEnv, startOnPty } from '../support/pty-terminal.js';
 
 const BUNDLE = fileURLToPath(new URL('../../dist/opsdeck.mjs', import.meta.url));
 /** Peak resident memory allowed to any one opsdeck process, whatever the daemon sends. */
@@ -44,11 +43,7 @@ function peakRssMb(pid: number): number {
   }
 }
 
-const childEnv = (home: string): NodeJS.ProcessEnv => {
-  // Ink draws only its last frame when it believes it runs in CI; DOCKER_HOST must not redirect.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'CI' && k !== 'CONTINUOUS_INTEGRATION' && !k.startsWith('CI_') && !k.startsWith('DOCKER_')));
-  return { ...env, HOME: home, OPSDECK_CONFIG: join(home, 'none.json'), TERM: 'xterm-256color' };
-};
+const childEnv = (home: string): NodeJS.ProcessEnv => interactiveEnv({ HOME: home, OPSDECK_CONFIG: join(home, 'none.json') });
 
 /** Run a CLI command of the bundle; `deadlineMs` after its start it is ended (SIGKILL, by pid). */
 async function runCli(args: string[], home: string, deadlineMs: number): Promise<Run> {
@@ -80,23 +75,15 @@ async function runCli(args: string[], home: string, deadlineMs: number): Promise
 /** The grid on a pseudo-terminal for `showMs`, then q. Returns the screen and the raw output. */
 async function runGrid(socketPath: string, home: string, showMs: number): Promise<Run & { screen: string }> {
   const argv = [process.execPath, ...(shippedNodeFlags() as string[]), BUNDLE, '--local', '--socket', socketPath];
-  const child = spawn('script', ['-qfec', `stty cols ${COLS} rows ${ROWS} && exec ${shellCommand(argv)}`, '/dev/null'], { env: childEnv(home), stdio: ['pipe', 'pipe', 'pipe'] });
-  const term = new xterm.Terminal({ cols: COLS, rows: ROWS, allowProposedApi: true });
-  let raw = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (d: string) => {
-    raw += d;
-    term.write(d);
-  });
+  const pty = startOnPty(argv, { cols: COLS, rows: ROWS, env: childEnv(home) });
+  const child = pty.child;
   let peakMb = 0;
   const poll = setInterval(() => {
     for (const pid of childPidsOf(child.pid!)) peakMb = Math.max(peakMb, peakRssMb(pid));
   }, 50);
   const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
   await sleep(showMs);
-  await new Promise<void>((r) => term.write('', r));
-  const buf = term.buffer.active;
-  const screen = Array.from({ length: ROWS }, (_, y) => buf.getLine(buf.viewportY + y)?.translateToString(true) ?? '').join('\n');
+  const screen = (await pty.screen()).join('\n');
   child.stdin.write('q');
   let cut = false;
   const timer = setTimeout(() => {
@@ -106,7 +93,7 @@ async function runGrid(socketPath: string, home: string, showMs: number): Promis
   const [code, signal] = await closed;
   clearInterval(poll);
   clearTimeout(timer);
-  return { code, signal, stdout: raw, stderr: '', peakMb, cut, screen };
+  return { code, signal, stdout: pty.raw(), stderr: '', peakMb, cut, screen };
 }
 
 function expectOneLineError(what: string, r: Run): void {

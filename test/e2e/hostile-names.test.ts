@@ -5,15 +5,14 @@
  * bidi characters, lines within the terminal's width, nothing run), and a restart from the grid
  * acts on the container it names and on no other (compared by id and StartedAt).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import xterm from '@xterm/headless';
 import stringWidth from 'string-width';
 import { labDocker, requireLab, type LabInfo } from '../lab/api.js';
 import { shippedNodeFlags } from '../../scripts/bundle.mjs';
-import { shellCommand } from '../../src/transport/shell-quote.js';
+import { interactiveEnv, startOnPty } from '../support/pty-terminal.js';
 
 const BUNDLE = fileURLToPath(new URL('../../dist/opsdeck.mjs', import.meta.url));
 const PWNED = '/tmp/pwned';
@@ -28,11 +27,7 @@ const SERVICES = ['-V', '$(touch /tmp/pwned)', ';rm -rf ~', `${RLO}gnp.exe${ZWSP
 const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const childEnv = (): NodeJS.ProcessEnv => {
-  // Ink draws only its last frame when it believes it runs in CI; DOCKER_HOST must not redirect.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'CI' && k !== 'CONTINUOUS_INTEGRATION' && !k.startsWith('CI_') && !k.startsWith('DOCKER_')));
-  return { ...env, TERM: 'xterm-256color', OPSDECK_CONFIG: '/nonexistent/opsdeck-e2e.json' };
-};
+const childEnv = (): NodeJS.ProcessEnv => interactiveEnv();
 
 describe('hostile Compose names and labels', () => {
   let lab: LabInfo;
@@ -116,20 +111,7 @@ describe('hostile Compose names and labels', () => {
 
   it('the grid shows them harmless, and a restart from it restarts that container and no other', async () => {
     const argv = [process.execPath, ...(shippedNodeFlags() as string[]), BUNDLE, '--local', '--socket', lab.docker.socketPath];
-    const child = spawn('script', ['-qfec', `stty cols ${COLS} rows ${ROWS} && exec ${shellCommand(argv)}`, '/dev/null'], { env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    const term = new xterm.Terminal({ cols: COLS, rows: ROWS, allowProposedApi: true });
-    let raw = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => {
-      raw += d;
-      term.write(d);
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const screen = async () => {
-      await new Promise<void>((r) => term.write('', r));
-      const buf = term.buffer.active;
-      return Array.from({ length: ROWS }, (_, y) => buf.getLine(buf.viewportY + y)?.translateToString(true) ?? '');
-    };
+    const { child, exited, screen, raw } = startOnPty(argv, { cols: COLS, rows: ROWS, env: childEnv() });
     const waitFor = async (what: string, cond: (lines: string[]) => boolean, ms = 30_000) => {
       const deadline = Date.now() + ms;
       let lines = await screen();
@@ -145,8 +127,8 @@ describe('hostile Compose names and labels', () => {
       const lines = await waitFor('the grid never showed the hostile services', (ls) => ls.some((l) => l.includes(';rm -rf ~')) && ls.some((l) => l.includes('gnp.exe')));
       // What the terminal received: escapes only from opsdeck itself, never the daemon's title
       // sequence, nor a bidi override.
-      expect(raw).not.toContain('pwned\u0007');
-      expect(raw).not.toContain(RLO);
+      expect(raw()).not.toContain('pwned\u0007');
+      expect(raw()).not.toContain(RLO);
       for (const l of lines) expect(stringWidth(l)).toBeLessThanOrEqual(COLS);
 
       // Pick `;rm -rf ~` with the filter, then restart it. Each key waits for the screen it
@@ -195,7 +177,7 @@ describe('hostile Compose names and labels', () => {
 
       child.stdin.write('q');
       expect(await exited).toBe(0);
-      expect(raw).not.toMatch(/\n\s+at .+[(:]\d+/);
+      expect(raw()).not.toMatch(/\n\s+at .+[(:]\d+/);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
