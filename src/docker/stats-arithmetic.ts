@@ -61,15 +61,6 @@ export function cpuPercent(prev: CpuSample | null | undefined, cur: CpuSample): 
   return Math.min(Math.max(fraction * 100, 0), cur.onlineCpus * 100);
 }
 
-export interface MemoryUsage {
-  /** Bytes in use, page cache that the kernel can drop not counted (as docker stats does). */
-  used: number;
-  /** Bytes; null = no limit configured. */
-  limit: number | null;
-  /** used / limit in %, null without a limit. */
-  percent: number | null;
-}
-
 /**
  * Memory used without reclaimable page cache:
  * cgroup v1 subtracts total_inactive_file, cgroup v2 inactive_file (docker CLI ≥ 20.10);
@@ -83,15 +74,4 @@ export function memoryUsed(mem: DockerMemoryStats | null | undefined): number | 
     if (v != null && v < usage) return usage - v;
   }
   return usage;
-}
-
-/**
- * `configuredLimit` is HostConfig.Memory (null when unset). The stats' own `limit` cannot tell
- * "no limit" apart: without one the daemon reports the host's memory there.
- */
-export function memoryUsage(stats: ContainerStats, configuredLimit: number | null): MemoryUsage | null {
-  const used = memoryUsed(stats.memory_stats);
-  if (used === null) return null;
-  const limit = configuredLimit !== null && configuredLimit > 0 ? configuredLimit : null;
-  return { used, limit, percent: limit === null ? null : (used / limit) * 100 };
 }

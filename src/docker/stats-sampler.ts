@@ -1,20 +1,22 @@
 import type Dockerode from 'dockerode';
 import { ContainerStatsSchema } from './schemas.js';
 import { cgroupCpuPercent, cgroupMemoryUsed, cgroupStatsArgv, cgroupStreamArgv, parseCgroupOutput, splitStreamReadings, type CgroupSample } from './cgroup-stats.js';
-import { cpuPercent, cpuSampleFromStats, memoryUsage, type CpuSample, type MemoryUsage } from './stats-arithmetic.js';
+import { cpuPercent, cpuSampleFromStats, memoryUsed, type CpuSample } from './stats-arithmetic.js';
 import type { ExecResult, ExecStream } from '../transport/exec-types.js';
 
-/** What the stats sampler knows about one container. */
+/**
+ * What the stats sampler measured of one container. Only measurements: the limits they are set
+ * against come from inspect, and the grid's model does that arithmetic.
+ */
 export interface ContainerLive {
   /** docker-stats style: 100 = one core. */
   cpuPercent: number | null;
-  memory: MemoryUsage | null;
+  /** Bytes in use, without the page cache the kernel can drop (as docker stats counts it). */
+  memoryUsed: number | null;
 }
 
 export interface SamplerTarget {
   id: string;
-  /** HostConfig.Memory: stats report the host's memory as "limit" when none is set. */
-  memLimit: number | null;
 }
 
 export interface StatsSource {
@@ -325,7 +327,7 @@ export class StatsSampler {
       const used = cgroupMemoryUsed(c);
       out.set(t.id, {
         cpuPercent: base && p ? cgroupCpuPercent(base, p, cur, c) : null,
-        memory: used === null ? null : memoryFigures(used, t.memLimit),
+        memoryUsed: used,
       });
     }
     this.#cgPrev = cur;
@@ -364,10 +366,6 @@ export class StatsSampler {
     const cur = cpuSampleFromStats(parsed.data, this.#hostCpus);
     const prev = this.#apiPrev.get(t.id);
     if (cur) this.#apiPrev.set(t.id, cur);
-    return { cpuPercent: cur ? cpuPercent(prev, cur) : null, memory: memoryUsage(parsed.data, t.memLimit) };
+    return { cpuPercent: cur ? cpuPercent(prev, cur) : null, memoryUsed: memoryUsed(parsed.data.memory_stats) };
   }
-}
-
-function memoryFigures(used: number, limit: number | null): MemoryUsage {
-  return { used, limit, percent: limit && limit > 0 ? (used / limit) * 100 : null };
 }

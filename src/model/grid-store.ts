@@ -392,8 +392,8 @@ export class GridStore extends Store<GridSnapshot> {
   }
 
   #sampleTargets() {
-    const out: { id: string; memLimit: number | null }[] = [];
-    for (const v of this.#views.values()) if (v.state === 'running') out.push({ id: v.id, memLimit: v.memLimit });
+    const out: { id: string }[] = [];
+    for (const v of this.#views.values()) if (v.state === 'running') out.push({ id: v.id });
     return out;
   }
 

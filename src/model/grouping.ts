@@ -27,7 +27,6 @@ import type { ImageFlag, ImageRef } from '../docker/image-ref.js';
 import { portWarnings, type PortWarning } from './port-exposure.js';
 import { RestartLoopDetector, inspectRestartLoop, mergeRestartLoop, type RestartLoopStatus } from './restart-loop.js';
 import { memoryBudget, percentOfCores, usageLevel, type MemoryBudget, type UsageLevel } from './stats-math.js';
-import type { MemoryUsage } from '../docker/stats-arithmetic.js';
 
 export type { ContainerLive } from '../docker/stats-sampler.js';
 import type { ContainerLive } from '../docker/stats-sampler.js';
@@ -232,8 +231,8 @@ export function replicaRow(c: ContainerView, input: Pick<GridInput, 'live' | 'lo
   const loop = mergeRestartLoop(input.loops?.get(RestartLoopDetector.containerKey(c.id)) ?? null, c.oneoff ? null : inspectRestartLoop(c, input.now));
   const cpuPercent = c.state === 'running' ? live?.cpuPercent ?? null : null;
   const cpuOfLimit = percentOfCores(cpuPercent, c.cpuLimitCores);
-  const mem = c.state === 'running' ? live?.memory ?? null : null;
-  const memPercent = mem && c.memLimit !== null ? (mem.used / c.memLimit) * 100 : null;
+  const memUsed = c.state === 'running' ? live?.memoryUsed ?? null : null;
+  const memPercent = memUsed !== null && c.memLimit !== null && c.memLimit > 0 ? (memUsed / c.memLimit) * 100 : null;
   return {
     container: c,
     uptimeMs: c.state === 'running' && c.startedAt !== null ? Math.max(0, input.now - c.startedAt) : null,
@@ -246,7 +245,7 @@ export function replicaRow(c: ContainerView, input: Pick<GridInput, 'live' | 'lo
       noLimit: c.cpuLimitCores === null,
     },
     memory: {
-      used: mem?.used ?? null,
+      used: memUsed,
       limit: c.memLimit,
       percent: memPercent,
       peakPercent: memPercent,

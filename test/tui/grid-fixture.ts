@@ -10,7 +10,7 @@ export function gridSnapshot(extra: ContainerView[] = [], opts: { stale?: boolea
   const containers = ['inspect-caddy-1.json', 'inspect-api-1.json', 'inspect-api-2.json', 'inspect-worker-1.json', 'inspect-db-1.json', 'inspect-redis-1.json', 'inspect-portainer.json'].map(view).concat(extra);
   const cpuPercent = opts.cpuPercent ?? 12.5;
   const used = (opts.memUsedMiB ?? 100) * MiB;
-  const live = new Map<string, ContainerLive>(containers.map((c) => [c.id, { cpuPercent, memory: { used, limit: c.memLimit, percent: c.memLimit ? (used / c.memLimit) * 100 : null } }]));
+  const live = new Map<string, ContainerLive>(containers.map((c) => [c.id, { cpuPercent, memoryUsed: used }]));
   const groups = groupContainers({ containers, live, now: NOW });
   return {
     status: 'ready',

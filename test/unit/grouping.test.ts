@@ -27,14 +27,14 @@ const portainer = view('inspect-portainer.json');
 const oldBackup = view('inspect-old-engine.json');
 
 const live = new Map<string, ContainerLive>([
-  [api1.id, { cpuPercent: 30, memory: { used: 700 * MiB, limit: 2 * GiB, percent: null } }],
-  [api2.id, { cpuPercent: 12.5, memory: { used: 500 * MiB, limit: 2 * GiB, percent: null } }],
-  [db.id, { cpuPercent: 180, memory: { used: 3.7 * GiB, limit: 4 * GiB, percent: null } }],
-  [redis.id, { cpuPercent: 0.4, memory: { used: 40 * MiB, limit: 2 * GiB, percent: null } }],
-  [caddy.id, { cpuPercent: 1.2, memory: { used: 30 * MiB, limit: 256 * MiB, percent: null } }],
-  [portainer.id, { cpuPercent: 0.1, memory: { used: 25 * MiB, limit: null, percent: null } }],
+  [api1.id, { cpuPercent: 30, memoryUsed: 700 * MiB }],
+  [api2.id, { cpuPercent: 12.5, memoryUsed: 500 * MiB }],
+  [db.id, { cpuPercent: 180, memoryUsed: 3.7 * GiB }],
+  [redis.id, { cpuPercent: 0.4, memoryUsed: 40 * MiB }],
+  [caddy.id, { cpuPercent: 1.2, memoryUsed: 30 * MiB }],
+  [portainer.id, { cpuPercent: 0.1, memoryUsed: 25 * MiB }],
   // The sampler may still hold figures for a container that has since stopped; they must not show.
-  [migrateRun.id, { cpuPercent: 99, memory: { used: GiB, limit: 2 * GiB, percent: null } }],
+  [migrateRun.id, { cpuPercent: 99, memoryUsed: GiB }],
 ]);
 
 const workerLoop: RestartLoopStatus = { looping: true, exitsInWindow: 3, lastExitAt: Date.parse('2024-03-04T09:59:58.913Z') };
@@ -223,8 +223,8 @@ describe('resources across replicas', () => {
 
   it('takes the warn/critical level from the replica nearest its own limit', () => {
     const liveMap = new Map<string, ContainerLive>([
-      ['r1', { cpuPercent: 95, memory: { used: 1.9 * GiB, limit: 2 * GiB, percent: 95 } }],
-      ['r2', { cpuPercent: 5, memory: { used: 0.2 * GiB, limit: 2 * GiB, percent: 10 } }],
+      ['r1', { cpuPercent: 95, memoryUsed: 1.9 * GiB }],
+      ['r2', { cpuPercent: 5, memoryUsed: 0.2 * GiB }],
     ]);
     const s = summariseService('compose:shop/api', [r1, r2], { live: liveMap, now: NOW });
     expect(s.memory.percent).toBeCloseTo(52.5, 6);
