@@ -91,7 +91,7 @@ export const profileFields = {
   socket: absolutePath.optional(),
   compose: ComposeSchema.optional(),
   unlock: UnlockSchema.optional(),
-  /** PostgreSQL backups and restores: src/backup/settings-schema.ts. */
+  /** PostgreSQL backups and restores: src/config/backup-settings-schema.ts. */
   backup: BackupSettingsSchema.optional(),
 };
 
