@@ -8,13 +8,13 @@
  * saved profile, no DOCKER_HOST and no local Docker socket at the default path, and every run
  * that names a host names 127.0.0.1 port 1, where nothing listens.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCommands } from '../../src/cli/commands/index.js';
 import type { CommandSpec } from '../../src/cli/command.js';
+import { runBundle } from '../support/run-bundle.js';
 
 const BUNDLE = resolve('dist/opsdeck.mjs');
 const RUN_LIMIT_MS = 15_000;
@@ -23,24 +23,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const env = { PATH: process.env.PATH ?? '', HOME: dir, XDG_CONFIG_HOME: join(dir, 'xdg'), OPSDECK_CONFIG: join(dir, 'none.json'), DOCKER_HOST: `unix://${join(dir, 'no-docker.sock')}` };
 
-function run(args: string[]): Promise<{ code: number | null; out: string; err: string; timedOut: boolean }> {
-  return new Promise((res) => {
-    const child = spawn(process.execPath, [BUNDLE, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, RUN_LIMIT_MS);
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      res({ code, out, err, timedOut });
-    });
-  });
-}
+const run = (args: string[]) => runBundle(BUNDLE, args, env, RUN_LIMIT_MS);
 
 interface BadCase {
   args: string[];

@@ -7,29 +7,19 @@
  * name 127.0.0.1 port 1 (nothing listens there) so a file that happens to parse ends in
  * "connection refused" on loopback, never in a name lookup.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runBundle } from '../support/run-bundle.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 const BUNDLE = resolve('dist/opsdeck.mjs');
 const SEED = Number(process.env.OPSDECK_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 console.log(`config fuzz seed: ${SEED} (OPSDECK_FUZZ_SEED=${SEED} replays it)`);
 
-/** mulberry32: small, seedable, good enough to pick bytes and cut points. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = prng(SEED);
+const rand = seededRandom(SEED);
 const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
 const bytes = (n: number) => {
   const b = Buffer.alloc(n);
@@ -46,24 +36,7 @@ const env = { PATH: process.env.PATH ?? '', HOME: dir, XDG_CONFIG_HOME: join(dir
 // A bad file must be refused at once; a run this long is a hang (a regex gone quadratic on a long line took 30 s).
 const RUN_LIMIT_MS = 15_000;
 
-function run(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string; timedOut: boolean }> {
-  return new Promise((res) => {
-    const child = spawn(process.execPath, [BUNDLE, ...args], { env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, RUN_LIMIT_MS);
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      res({ code, out, err, timedOut });
-    });
-  });
-}
+const run = (args: string[], extraEnv: Record<string, string> = {}) => runBundle(BUNDLE, args, { ...env, ...extraEnv }, RUN_LIMIT_MS);
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 

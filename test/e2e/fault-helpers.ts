@@ -9,27 +9,16 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import xterm from '@xterm/headless';
 import type { LabInfo } from '../lab/api.js';
-import { pingDocker } from '../lab/dockerd.js';
 import { shippedNodeFlags } from '../../scripts/bundle.mjs';
-import { shellCommand } from '../../src/transport/shell-quote.js';
 import { banner, childPidsOf, isAlive, tmpDir } from './transport-helpers.js';
+import { writeSshdConfig } from '../support/sshd-config.js';
+import { startOnPty } from '../support/pty-terminal.js';
+import { DOCKERD_NO_NETWORK, pingDocker } from '../lab/dockerd.js';
 
 export const BUNDLE = fileURLToPath(new URL('../../dist/opsdeck.mjs', import.meta.url));
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** mulberry32: small, seedable, good enough to pick moments. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every process below pid (children, grandchildren …), deepest last. */
 export function descendantsOf(pid: number): number[] {
@@ -79,14 +68,12 @@ export async function privateSshd(lab: LabInfo, port: number, opts: { serverAliv
   fs.writeFileSync(knownHosts, `[127.0.0.1]:${port} ${type} ${b64}\n`);
   const cfg = path.join(dir, 'sshd_config');
   const log = path.join(dir, 'sshd.log');
-  fs.writeFileSync(
-    cfg,
-    [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${key}`,
-      `PidFile ${path.join(dir, 'sshd.pid')}`,
-      `AllowUsers ${lab.sshd.user}`,
+  const sshd = {
+    port,
+    hostKeys: [key],
+    pidFile: path.join(dir, 'sshd.pid'),
+    user: lab.sshd.user,
+    lines: [
       'PermitRootLogin no',
       'PubkeyAuthentication yes',
       'AuthorizedKeysFile .ssh/authorized_keys',
@@ -100,11 +87,16 @@ export async function privateSshd(lab: LabInfo, port: number, opts: { serverAliv
       'PrintMotd no',
       // Many reconnects in a row: no penalty for them.
       'MaxStartups 100',
-      'PerSourcePenalties no',
       'LogLevel VERBOSE',
-      '',
-    ].join('\n'),
-  );
+    ],
+  };
+  // Newer sshd (9.8+) also penalises sources that reconnect often; Debian 12's 9.2 does not know
+  // the option, and writeSshdConfig's `sshd -t` refuses it there.
+  try {
+    writeSshdConfig(cfg, { ...sshd, lines: [...sshd.lines, 'PerSourcePenalties no'] });
+  } catch {
+    writeSshdConfig(cfg, sshd);
+  }
   const alias = 'opsdeck-faults';
   const sshConfig = path.join(dir, 'ssh_config');
   fs.writeFileSync(
@@ -124,14 +116,6 @@ export async function privateSshd(lab: LabInfo, port: number, opts: { serverAliv
       '',
     ].join('\n'),
   );
-  fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  // Older sshd versions do not know PerSourcePenalties: drop it when -t says so.
-  try {
-    execFileSync('/usr/sbin/sshd', ['-t', '-f', cfg], { stdio: 'pipe' });
-  } catch {
-    fs.writeFileSync(cfg, fs.readFileSync(cfg, 'utf8').replace('PerSourcePenalties no\n', ''));
-    execFileSync('/usr/sbin/sshd', ['-t', '-f', cfg]);
-  }
   let child: ChildProcess | undefined;
   const listenerPid = () => (child?.pid !== undefined && child.exitCode === null && child.signalCode === null ? child.pid : null);
   const sessionPids = () => {
@@ -205,13 +189,7 @@ export async function privateDockerd(): Promise<PrivateDockerd> {
         `--data-root=${path.join(dir, 'data')}`,
         `--exec-root=${path.join(dir, 'exec')}`,
         `--pidfile=${path.join(dir, 'dockerd.pid')}`,
-        '--group=docker',
-        '--bridge=none',
-        '--iptables=false',
-        '--ip6tables=false',
-        '--ip-forward=false',
-        '--ip-masq=false',
-        '--userland-proxy=false',
+        ...DOCKERD_NO_NETWORK,
       ],
       { stdio: ['ignore', out, out] },
     );
@@ -259,32 +237,13 @@ export function startPtyApp(args: string[], opts: { cols?: number; rows?: number
   const cols = opts.cols ?? 160;
   const rows = opts.rows ?? 50;
   const argv = [process.execPath, ...(shippedNodeFlags() as string[]), BUNDLE, ...args];
-  // Ink draws only its last frame when it believes it runs in CI.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'CI' && k !== 'CONTINUOUS_INTEGRATION' && !k.startsWith('CI_')));
-  const child = spawn('script', ['-qfec', `stty cols ${cols} rows ${rows} && exec ${shellCommand(argv)}`, '/dev/null'], {
-    env: { ...env, TERM: 'xterm-256color', OPSDECK_CONFIG: '/nonexistent/opsdeck-e2e.json' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const term = new xterm.Terminal({ cols, rows, allowProposedApi: true });
-  let raw = '';
-  let err = '';
-  child.stdout!.setEncoding('utf8');
-  child.stdout!.on('data', (d: string) => {
-    raw += d;
-    if (raw.length > 4 << 20) raw = raw.slice(-(1 << 20));
-    term.write(d);
-  });
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const pty = startOnPty(argv, { cols, rows, maxRawBytes: 4 << 20 });
+  const { child, exited } = pty;
   return {
     child,
-    raw: () => raw,
-    stderr: () => err,
-    screen: async () => {
-      await new Promise<void>((r) => term.write('', r));
-      const buf = term.buffer.active;
-      return Array.from({ length: rows }, (_, y) => buf.getLine(buf.viewportY + y)?.translateToString(true) ?? '');
-    },
+    raw: pty.raw,
+    stderr: pty.stderr,
+    screen: pty.screen,
     write: (keys) => void child.stdin!.write(keys),
     exited,
     quit: async () => {

@@ -11,7 +11,8 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labDocker, requireLab, type LabInfo } from '../lab/api.js';
 import { shippedNodeFlags } from '../../scripts/bundle.mjs';
-import { BUNDLE, hostArgs, privateSshd, seededRandom, sleep, startPtyApp, type PrivateSshd } from './fault-helpers.js';
+import { BUNDLE, hostArgs, privateSshd, sleep, startPtyApp, type PrivateSshd } from './fault-helpers.js';
+import { seededRandom } from '../support/seeded-random.js';
 import { runContainer } from './logs-helpers.js';
 
 const KILLS = 20;

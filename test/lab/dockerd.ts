@@ -6,6 +6,21 @@ import { request } from 'node:http';
 import type { LabPaths } from './paths.js';
 import { runningPid, spawnDaemon, stopPid, waitFor, type DaemonIdentity } from './processes.js';
 
+/**
+ * Every dockerd the tests start (the lab's, and the private ones of the fault tests) runs without
+ * container networking and never touches the host's firewall or forwarding: tests reach only
+ * loopback. Socket access is for group docker.
+ */
+export const DOCKERD_NO_NETWORK: readonly string[] = [
+  '--group=docker',
+  '--bridge=none',
+  '--iptables=false',
+  '--ip6tables=false',
+  '--ip-forward=false',
+  '--ip-masq=false',
+  '--userland-proxy=false',
+];
+
 export const DOCKERD = '/usr/sbin/dockerd';
 
 export function dockerdIdentity(paths: LabPaths): DaemonIdentity {
@@ -57,13 +72,7 @@ export async function startDockerd(paths: LabPaths, onStale?: (message: string) 
       `--data-root=${paths.dockerDataRoot}`,
       `--exec-root=${paths.dockerExecRoot}`,
       `--pidfile=${paths.dockerdPidFile}`,
-      '--group=docker',
-      '--bridge=none',
-      '--iptables=false',
-      '--ip6tables=false',
-      '--ip-forward=false',
-      '--ip-masq=false',
-      '--userland-proxy=false',
+      ...DOCKERD_NO_NETWORK,
       // Several lab containers write logs forever: cap them, as a careful operator would.
       '--log-opt=max-size=10m',
       '--log-opt=max-file=3',

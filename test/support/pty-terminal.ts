@@ -15,14 +15,16 @@ export function interactiveEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv
 export interface PtyTerminal {
   child: ChildProcessWithoutNullStreams;
   term: InstanceType<typeof xterm.Terminal>;
-  /** Everything the program wrote so far, escapes and all. */
+  /** Everything the program wrote so far, escapes and all (the newest part only, past `maxRawBytes`). */
   raw(): string;
+  /** What `script` itself wrote to stderr. */
+  stderr(): string;
   exited: Promise<number | null>;
   /** The visible rows, as text, once every byte received so far is drawn. */
   screen(): Promise<string[]>;
 }
 
-export function startOnPty(argv: readonly string[], opts: { cols: number; rows: number; env?: NodeJS.ProcessEnv }): PtyTerminal {
+export function startOnPty(argv: readonly string[], opts: { cols: number; rows: number; env?: NodeJS.ProcessEnv; maxRawBytes?: number }): PtyTerminal {
   const { cols, rows } = opts;
   const child = spawn('script', ['-qfec', `stty cols ${cols} rows ${rows} && exec ${shellCommand(argv)}`, '/dev/null'], {
     env: opts.env ?? interactiveEnv(),
@@ -30,16 +32,20 @@ export function startOnPty(argv: readonly string[], opts: { cols: number; rows: 
   });
   const term = new xterm.Terminal({ cols, rows, allowProposedApi: true });
   let raw = '';
+  let err = '';
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (d: string) => {
     raw += d;
+    // A long run keeps its last quarter when it passes the cap, so a test can still look back.
+    if (opts.maxRawBytes !== undefined && raw.length > opts.maxRawBytes) raw = raw.slice(-(opts.maxRawBytes >> 2));
     term.write(d);
   });
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const screen = async () => {
     await new Promise<void>((r) => term.write('', r));
     const buf = term.buffer.active;
     return Array.from({ length: rows }, (_, y) => buf.getLine(buf.viewportY + y)?.translateToString(true) ?? '');
   };
-  return { child, term, raw: () => raw, exited, screen };
+  return { child, term, raw: () => raw, stderr: () => err, exited, screen };
 }
