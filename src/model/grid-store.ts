@@ -98,6 +98,7 @@ export class GridStore extends Store<GridSnapshot> {
   #publishTimer: NodeJS.Timeout | undefined;
   #hostTimer: NodeJS.Timeout | undefined;
   #dirty = false;
+  #list: ContainerView[] | null = null;
   #lastPublish = 0;
   #running = false;
   #stale = false;
@@ -423,7 +424,9 @@ export class GridStore extends Store<GridSnapshot> {
     // Most publishes carry a stats reading and nothing else: what did not change is handed on
     // as it was, rather than copied (each copy was garbage every two seconds, for hours).
     const containers = sameEntries(prev.containers, this.#views) ? prev.containers : new Map(this.#views);
-    const list = [...containers.values()];
+    // The same list while no container changed: groupContainers keeps the grid's layout for it.
+    if (containers !== prev.containers || this.#list === null) this.#list = [...containers.values()];
+    const list = this.#list;
     const now = this.#serverNow();
     const groups = groupContainers({ containers: list, live: this.#live, loops: this.#detector.snapshot(now), now });
     const budget = containers === prev.containers && this.#host === prev.host ? prev.budget : this.#host && this.#host.memTotal > 0 ? gridMemoryBudget(list, this.#host.memTotal) : null;

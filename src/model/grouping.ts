@@ -138,9 +138,48 @@ export interface GridVerdict {
 
 const OTHER = 'other';
 
+/** What a service's row takes from its containers alone: the same until one of them is re-inspected. */
+interface ServiceFacts {
+  key: string;
+  /** Sorted by replica number, then name. */
+  sorted: readonly ContainerView[];
+  first: ContainerView;
+  running: number;
+  healthCounts: HealthCounts;
+  restartedAt: number | null;
+  ports: PortBinding[];
+  portWarnings: PortWarning[];
+  imageFlags: ImageFlag[];
+  mixedImages: boolean;
+  state: ServiceState;
+  exitCode: number | null;
+  restarts: number;
+}
+
+interface Layout {
+  groups: { key: string; name: string; kind: 'compose' | 'other'; services: ServiceFacts[]; oneoffs: ServiceFacts[] }[];
+}
+
+// The grid is regrouped at every stats reading (every two seconds, for hours), but which
+// container belongs where, and everything a row takes from inspect alone, only changes when a
+// container does: the grid store hands over the same list until then, so the layout is kept.
+const layouts = new WeakMap<readonly ContainerView[], Layout>();
+
 export function groupContainers(input: GridInput): ProjectGroup[] {
+  const layout = layoutOf(input.containers);
+  return layout.groups.map((g) => {
+    const services = g.services.map((f) => serviceRow(f, input));
+    let degraded = false;
+    for (const s of services) degraded ||= s.degraded;
+    return { key: g.key, name: g.name, kind: g.kind, services, oneoffs: g.oneoffs.map((f) => serviceRow(f, input)), degraded };
+  });
+}
+
+function layoutOf(containers: readonly ContainerView[]): Layout {
+  const known = layouts.get(containers);
+  if (known) return known;
   const byProject = new Map<string, { kind: 'compose' | 'other'; name: string; services: Map<string, ContainerView[]> }>();
-  for (const c of input.containers) {
+  for (const c of containers) {
     const isCompose = c.project !== null && c.service !== null;
     const projectKey = isCompose ? `compose:${c.project}` : OTHER;
     let p = byProject.get(projectKey);
@@ -153,46 +192,79 @@ export function groupContainers(input: GridInput): ProjectGroup[] {
     if (list) list.push(c);
     else p.services.set(key, [c]);
   }
-
-  const groups: ProjectGroup[] = [];
+  const groups: Layout['groups'] = [];
   for (const [key, p] of byProject) {
-    const rows = [...p.services.entries()].map(([k, cs]) => summariseService(k, cs, input));
-    const services = rows.filter((r) => !r.oneoff).sort(byServiceName);
-    const oneoffs = rows.filter((r) => r.oneoff).sort(byServiceName);
-    groups.push({ key, name: p.name, kind: p.kind, services, oneoffs, degraded: services.some((s) => s.degraded) });
+    const facts = [...p.services.entries()].map(([k, cs]) => serviceFacts(k, cs));
+    const services = facts.filter((f) => !f.first.oneoff).sort(byFactsName);
+    const oneoffs = facts.filter((f) => f.first.oneoff).sort(byFactsName);
+    groups.push({ key, name: p.name, kind: p.kind, services, oneoffs });
   }
   // Compose projects by name; loose containers last.
-  return groups.sort((a, b) => (a.kind === b.kind ? cmp(a.name, b.name) : a.kind === 'other' ? 1 : -1));
+  groups.sort((a, b) => (a.kind === b.kind ? cmp(a.name, b.name) : a.kind === 'other' ? 1 : -1));
+  const layout = { groups };
+  layouts.set(containers, layout);
+  return layout;
+}
+
+function serviceFacts(key: string, containers: readonly ContainerView[]): ServiceFacts {
+  const sorted = [...containers].sort(byReplica);
+  const first = sorted[0];
+  if (!first) throw new Error(`summariseService: no containers for ${key}`);
+  const healthCounts: HealthCounts = { healthy: 0, unhealthy: 0, starting: 0, none: 0 };
+  let running = 0;
+  let restartedAt: number | null = null;
+  let restarts = 0;
+  for (const c of sorted) {
+    if (c.state === 'running') {
+      running++;
+      healthCounts[c.health]++;
+    }
+    if (c.restartCount > 0 && c.startedAt !== null && (restartedAt === null || c.startedAt > restartedAt)) restartedAt = c.startedAt;
+    restarts += c.restartCount;
+  }
+  const ports = dedupePorts(sorted.flatMap((c) => c.ports));
+  return {
+    key,
+    sorted,
+    first,
+    running,
+    healthCounts,
+    restartedAt,
+    ports,
+    portWarnings: portWarnings(ports),
+    imageFlags: [...new Set(sorted.flatMap((c) => c.imageFlags))],
+    mixedImages: sorted.some((c) => c.image.raw !== first.image.raw),
+    state: serviceState(sorted),
+    exitCode: latestFailureExit(sorted),
+    restarts,
+  };
 }
 
 /** One service's row from its containers (all sharing `key`). */
 export function summariseService(key: string, containers: readonly ContainerView[], input: Pick<GridInput, 'live' | 'loops' | 'now'>): ServiceRow {
-  const sorted = [...containers].sort(byReplica);
-  const first = sorted[0];
-  if (!first) throw new Error(`summariseService: no containers for ${key}`);
+  return serviceRow(serviceFacts(key, containers), input);
+}
+
+/** A service's row: its containers' facts with this reading's figures, loops and clock. */
+function serviceRow(f: ServiceFacts, input: Pick<GridInput, 'live' | 'loops' | 'now'>): ServiceRow {
+  const { key, first, sorted } = f;
   const oneoff = first.oneoff;
   const replicas = sorted.map((c) => replicaRow(c, input));
-  const running = sorted.filter((c) => c.state === 'running');
-  const resourceSet = replicas.filter((r) => r.container.state === 'running');
-  const figuresFrom = resourceSet.length > 0 ? resourceSet : replicas;
-
-  const healthCounts: HealthCounts = { healthy: 0, unhealthy: 0, starting: 0, none: 0 };
-  for (const c of running) healthCounts[c.health]++;
+  const resourceSet = f.running > 0 ? replicas.filter((r) => r.container.state === 'running') : replicas;
 
   const loop = input.loops?.get(key) ?? null;
   let lastRestartAt: number | null = loop?.lastExitAt ?? null;
-  for (const c of sorted) {
-    if (c.restartCount > 0 && c.startedAt !== null && (lastRestartAt === null || c.startedAt > lastRestartAt)) lastRestartAt = c.startedAt;
-  }
+  if (f.restartedAt !== null && (lastRestartAt === null || f.restartedAt > lastRestartAt)) lastRestartAt = f.restartedAt;
   // A replica's own last exit, from its events or (for a loop dockerd forgot) its FinishedAt.
+  let recentExits = loop?.exitsInWindow ?? 0;
+  let uptimeMs: number | null = null;
   for (const r of replicas) {
     const at = r.restartLoop?.lastExitAt ?? null;
     if (at !== null && (lastRestartAt === null || at > lastRestartAt)) lastRestartAt = at;
+    recentExits = Math.max(recentExits, r.restartLoop?.exitsInWindow ?? 0);
+    if (r.uptimeMs !== null && (uptimeMs === null || r.uptimeMs < uptimeMs)) uptimeMs = r.uptimeMs;
   }
-
-  const uptimes = replicas.map((r) => r.uptimeMs).filter((u): u is number => u !== null);
-  const ports = dedupePorts(sorted.flatMap((c) => c.ports));
-  const reasons = oneoff ? [] : unionReasons([...replicas.flatMap((r) => r.reasons), ...(loop?.looping ? (['restart-loop'] as const) : [])]);
+  const reasons = oneoff ? [] : unionReasons(replicas, loop?.looping === true);
 
   return {
     key,
@@ -200,25 +272,25 @@ export function summariseService(key: string, containers: readonly ContainerView
     service: first.service ?? first.name,
     oneoff,
     replicas,
-    running: running.length,
+    running: f.running,
     total: sorted.length,
-    state: serviceState(sorted),
-    exitCode: latestFailureExit(sorted),
-    health: worstHealth(healthCounts),
-    healthCounts,
-    restarts: sorted.reduce((n, c) => n + c.restartCount, 0),
+    state: f.state,
+    exitCode: f.exitCode,
+    health: worstHealth(f.healthCounts),
+    healthCounts: f.healthCounts,
+    restarts: f.restarts,
     lastRestartAt,
     sinceLastRestartMs: lastRestartAt === null ? null : Math.max(0, input.now - lastRestartAt),
     restartLoop: reasons.includes('restart-loop'),
-    recentExits: Math.max(loop?.exitsInWindow ?? 0, ...replicas.map((r) => r.restartLoop?.exitsInWindow ?? 0)),
-    uptimeMs: uptimes.length > 0 ? Math.min(...uptimes) : null,
-    cpu: sumCpu(figuresFrom),
-    memory: sumMemory(figuresFrom),
-    ports,
-    portWarnings: portWarnings(ports),
+    recentExits,
+    uptimeMs,
+    cpu: sumCpu(resourceSet),
+    memory: sumMemory(resourceSet),
+    ports: f.ports,
+    portWarnings: f.portWarnings,
     image: first.image,
-    imageFlags: [...new Set(sorted.flatMap((c) => c.imageFlags))],
-    mixedImages: sorted.some((c) => c.image.raw !== first.image.raw),
+    imageFlags: f.imageFlags,
+    mixedImages: f.mixedImages,
     degraded: reasons.length > 0,
     reasons,
   };
@@ -324,10 +396,17 @@ function worstHealth(h: HealthCounts): HealthState {
 }
 
 function sumCpu(rows: readonly ReplicaRow[]): CpuFigures {
-  const percent = sumKnown(rows.map((r) => r.cpu.percent));
-  const noLimit = rows.some((r) => r.cpu.limitCores === null);
-  const limitCores = noLimit ? null : sumKnown(rows.map((r) => r.cpu.limitCores));
-  const peak = maxKnown(rows.map((r) => r.cpu.peakPercentOfLimit));
+  let percent: number | null = null;
+  let limitCores: number | null = null;
+  let peak: number | null = null;
+  let noLimit = false;
+  for (const { cpu } of rows) {
+    percent = addKnown(percent, cpu.percent);
+    if (cpu.limitCores === null) noLimit = true;
+    else limitCores = addKnown(limitCores, cpu.limitCores);
+    peak = maxKnown(peak, cpu.peakPercentOfLimit);
+  }
+  if (noLimit) limitCores = null;
   return {
     percent,
     limitCores,
@@ -339,10 +418,17 @@ function sumCpu(rows: readonly ReplicaRow[]): CpuFigures {
 }
 
 function sumMemory(rows: readonly ReplicaRow[]): MemoryFigures {
-  const used = sumKnown(rows.map((r) => r.memory.used));
-  const noLimit = rows.some((r) => r.memory.limit === null);
-  const limit = noLimit ? null : sumKnown(rows.map((r) => r.memory.limit));
-  const peak = maxKnown(rows.map((r) => r.memory.peakPercent));
+  let used: number | null = null;
+  let limit: number | null = null;
+  let peak: number | null = null;
+  let noLimit = false;
+  for (const { memory } of rows) {
+    used = addKnown(used, memory.used);
+    if (memory.limit === null) noLimit = true;
+    else limit = addKnown(limit, memory.limit);
+    peak = maxKnown(peak, memory.peakPercent);
+  }
+  if (noLimit) limit = null;
   return {
     used,
     limit,
@@ -353,16 +439,13 @@ function sumMemory(rows: readonly ReplicaRow[]): MemoryFigures {
   };
 }
 
-function sumKnown(xs: readonly (number | null)[]): number | null {
-  let sum: number | null = null;
-  for (const x of xs) if (x !== null) sum = (sum ?? 0) + x;
-  return sum;
+/** A sum over the known figures only: null when none is known. */
+function addKnown(sum: number | null, x: number | null): number | null {
+  return x === null ? sum : (sum ?? 0) + x;
 }
 
-function maxKnown(xs: readonly (number | null)[]): number | null {
-  let max: number | null = null;
-  for (const x of xs) if (x !== null && (max === null || x > max)) max = x;
-  return max;
+function maxKnown(max: number | null, x: number | null): number | null {
+  return x !== null && (max === null || x > max) ? x : max;
 }
 
 function dedupePorts(ports: readonly PortBinding[]): PortBinding[] {
@@ -380,17 +463,18 @@ function dedupePorts(ports: readonly PortBinding[]): PortBinding[] {
 
 const REASON_ORDER: readonly DegradedReason[] = ['restart-loop', 'unhealthy', 'restarting', 'exited-nonzero', 'dead'];
 
-function unionReasons(rs: readonly DegradedReason[]): DegradedReason[] {
-  const set = new Set(rs);
-  return REASON_ORDER.filter((r) => set.has(r));
+function unionReasons(replicas: readonly ReplicaRow[], serviceLooping: boolean): DegradedReason[] {
+  const set = new Set<DegradedReason>(serviceLooping ? ['restart-loop'] : []);
+  for (const r of replicas) for (const reason of r.reasons) set.add(reason);
+  return set.size === 0 ? [] : REASON_ORDER.filter((r) => set.has(r));
 }
 
 function byReplica(a: ContainerView, b: ContainerView): number {
   return (a.replica ?? Number.MAX_SAFE_INTEGER) - (b.replica ?? Number.MAX_SAFE_INTEGER) || cmp(a.name, b.name) || cmp(a.id, b.id);
 }
 
-function byServiceName(a: ServiceRow, b: ServiceRow): number {
-  return cmp(a.service, b.service) || cmp(a.key, b.key);
+function byFactsName(a: ServiceFacts, b: ServiceFacts): number {
+  return cmp(a.first.service ?? a.first.name, b.first.service ?? b.first.name) || cmp(a.key, b.key);
 }
 
 // Code-point order: the same on every machine whatever its locale, so rows never swap places.

@@ -88,7 +88,10 @@ export function displayWidth(text: string): number {
 /** Cut to `width` cells with "…" when too long, never splitting a grapheme or a wide character. */
 export function truncate(text: string, width: number): string {
   const w = Math.max(0, Math.floor(width));
-  if (stringWidth(text) <= w) return text;
+  return stringWidth(text) <= w ? text : cut(text, w);
+}
+
+function cut(text: string, w: number): string {
   if (w === 0) return '';
   let out = '';
   let used = 0;
@@ -103,7 +106,10 @@ export function truncate(text: string, width: number): string {
 
 /** Exactly `width` cells: truncated, then padded. */
 export function fitCell(text: string, width: number, align: 'left' | 'right' = 'left'): string {
-  const cut = truncate(text, width);
-  const pad = ' '.repeat(Math.max(0, Math.floor(width) - stringWidth(cut)));
-  return align === 'left' ? cut + pad : pad + cut;
+  const w = Math.max(0, Math.floor(width));
+  // Most cells fit: measured once, and only a cut one is measured again.
+  const textWidth = stringWidth(text);
+  const fitted = textWidth <= w ? text : cut(text, w);
+  const pad = ' '.repeat(w - (fitted === text ? textWidth : stringWidth(fitted)));
+  return align === 'left' ? fitted + pad : pad + fitted;
 }

@@ -2,6 +2,7 @@
  * One service (or replica) as grid cells: the same text for the TUI grid and `opsdeck status`,
  * so the two never disagree. Pure: rows in, styled strings out.
  */
+import type { PortBinding } from '../docker/container.js';
 import type { ReplicaRow, ServiceRow } from '../model/grouping.js';
 import type { ColumnSpec } from './columns.js';
 import { formatBytesShort } from './bytes.js';
@@ -105,8 +106,21 @@ function portText(p: { hostIp: string; hostPort: string; containerPort: number; 
   return `${ip}:${p.hostPort}→${p.containerPort}${p.protocol === 'tcp' ? '' : '/' + p.protocol}`;
 }
 
+// A service's ports only change when a container is re-inspected (the grid keeps the same list
+// until then), while its row is drawn again at every stats reading.
+const portCells = new WeakMap<readonly PortBinding[], Cell>();
+
 function portsCell(s: ServiceRow): Cell {
   if (s.ports.length === 0) return { text: '', dim: true };
+  let cell = portCells.get(s.ports);
+  if (!cell) {
+    cell = bindingsCell(s);
+    portCells.set(s.ports, cell);
+  }
+  return cell;
+}
+
+function bindingsCell(s: ServiceRow): Cell {
   const warned = new Set(s.portWarnings.map((w) => `${w.binding.hostIp}:${w.binding.hostPort}`));
   const text = s.ports.map((p) => (warned.has(`${p.hostIp}:${p.hostPort}`) ? '!' : '') + portText(p)).join(' ');
   return { text, color: s.portWarnings.length ? 'red' : undefined, dim: s.portWarnings.length === 0 };

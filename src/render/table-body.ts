@@ -1,6 +1,7 @@
 import { fitCell } from './columns.js';
 import { paint } from './sgr.js';
-import { tableLine, tableWidth, type LineCell, type LineColumn } from './table-line.js';
+import { BoundedCache } from './bounded-cache.js';
+import { newLineMemo, tableLine, tableWidth, type LineCell, type LineColumn, type LineMemo } from './table-line.js';
 
 export interface TableColumn extends LineColumn {
   header: string;
@@ -36,12 +37,19 @@ export function tableBody(columns: readonly TableColumn[], rows: readonly TableR
       row.heading !== undefined
         ? paint(fitCell(row.heading, tableWidth(columns)), { bold: true, color: color ? 'cyan' : undefined, inverse: selected }, true)
         : selected
-          ? paint(tableLine(columns, row.cells, false), { inverse: true }, true)
-          : tableLine(columns, row.cells, color);
+          ? paint(tableLine(columns, row.cells, false, memoFor(row.id, false)), { inverse: true }, true)
+          : tableLine(columns, row.cells, color, memoFor(row.id, color));
     return { id: row.id, text };
   });
   const position = rows.length > height ? `${start + 1}-${Math.min(rows.length, start + height)} of ${rows.length}` : null;
   return { start, lines, position };
+}
+
+// Rows keep their ids from one redraw to the next: each remembers its last line's cells.
+const memos = new BoundedCache<LineMemo>(2000);
+
+function memoFor(id: string, styled: boolean): LineMemo {
+  return memos.get(`${styled ? 's' : 'p'}${id}`, newLineMemo);
 }
 
 /** The header row: column titles, fitted like the cells under them. */

@@ -35,7 +35,7 @@ describe('the bundle', () => {
   it('runs as ./opsdeck.mjs through its hashbang, which carries the Node options it ships with', () => {
     const first = readFileSync(join(dir, 'opsdeck.mjs'), 'utf8').split('\n', 1)[0];
     expect(first).toBe(`#!/usr/bin/env -S node ${shippedNodeFlags().join(' ')}`);
-    expect(shippedNodeFlags()).toEqual(expect.arrayContaining(['--no-memory-reducer', '--single-threaded-gc']));
+    expect(shippedNodeFlags()).toEqual(expect.arrayContaining(['--no-memory-reducer', '--single-threaded-gc', '--min-semi-space-size=4']));
     const r = spawnSync(join(dir, 'opsdeck.mjs'), ['--version'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: dir } });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);

@@ -69,6 +69,21 @@ describe('groupContainers: shape and order', () => {
     expect(row(groups, 'compose:shop/api').replicas.map((r) => r.container.name)).toEqual(['shop-api-1', 'shop-api-2']);
   });
 
+  it('keeps the layout for the same container list but takes each reading, loop and clock afresh', () => {
+    const list = [...all];
+    const before = row(groupContainers({ ...input, containers: list }), 'compose:shop/api');
+    const laterLive = new Map(live).set(api1.id, { cpuPercent: 60, memoryUsed: 900 * MiB });
+    const apiLoop: RestartLoopStatus = { looping: true, exitsInWindow: 4, lastExitAt: NOW - 1000 };
+    const later = groupContainers({ containers: list, live: laterLive, loops: new Map(loops).set('compose:shop/api', apiLoop), now: NOW + 60_000 });
+    const after = row(later, 'compose:shop/api');
+    expect(before.cpu.percent).toBe(42.5);
+    expect(after.cpu.percent).toBe(72.5);
+    expect(after.memory.used).toBe(1400 * MiB);
+    expect(after.uptimeMs).toBe(before.uptimeMs! + 60_000);
+    expect([before.restartLoop, after.restartLoop, after.recentExits, after.degraded]).toEqual([false, true, 4, true]);
+    expect(JSON.stringify(later)).toBe(JSON.stringify(groupContainers({ containers: [...list], live: laterLive, loops: new Map(loops).set('compose:shop/api', apiLoop), now: NOW + 60_000 })));
+  });
+
   it('is stable whatever order the containers arrive in', () => {
     const reversed = groupContainers({ ...input, containers: [...all].reverse() });
     expect(JSON.stringify(reversed)).toBe(JSON.stringify(groups));

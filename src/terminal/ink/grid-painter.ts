@@ -51,6 +51,8 @@ export class GridPainter {
   #frame: Frame | null = null;
   /** The visible rows as painted since React last drew the grid (frame lines), or null. */
   #painted: string[] | null = null;
+  /** The table's lines #painted was made from. */
+  #paintedFrom: readonly string[] | null = null;
   readonly #unhook: () => void;
 
   constructor(stream: NodeJS.WriteStream, now: () => number = Date.now) {
@@ -77,15 +79,19 @@ export class GridPainter {
     const at = frame.found?.drawn === d ? frame.found.at : locateRows(frame, tableHeader(d.columns), lines, keyWidth(d));
     if (at < 0) return this.#refuse();
     if (frame.found?.drawn !== d) frame.found = { drawn: d, at };
-    const painted = lines.map(asFrameLine);
+    // A row whose text is the one painted last time is already on screen as it should be.
+    const last = this.#painted !== null && this.#paintedFrom?.length === lines.length ? this.#paintedFrom : null;
+    const painted = lines.map((line, i) => (last !== null && last[i] === line ? this.#painted![i]! : asFrameLine(line)));
     const changes: { index: number; text: string }[] = [];
     painted.forEach((line, i) => {
       if (frame.lines[at + i] === line) return;
       frame.lines[at + i] = line;
-      if (frame.plain) frame.plain[at + i] = plainLine(line);
       changes.push({ index: at + i, text: lines[i]! });
     });
+    // Where the rows are is known now (frame.found); the plain text is worked out again if ever needed.
+    if (changes.length) frame.plain = null;
     this.#painted = painted;
+    this.#paintedFrom = lines;
     if (changes.length) this.#stream.write(rewriteLines(frame.lines.length - 1, changes));
     return true;
   };
