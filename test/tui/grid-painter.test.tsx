@@ -170,6 +170,28 @@ describe('the grid painter', () => {
     }
   });
 
+  it('after the terminal narrows, shows the new frame from the top, not wrapped halves of the old one', async () => {
+    const t = twoApps();
+    await t.same();
+    const before = textOf(t.painted.term).split('\n');
+    for (const side of [t.painted, t.reference]) {
+      side.stdout.columns = 100;
+      side.term.resize(100, ROWS);
+      side.stdout.emit('resize');
+    }
+    await t.same();
+    const after = textOf(t.painted.term).split('\n');
+    // The emulator re-wraps the old frame's lines, as tmux and xterm do; none of that may stay.
+    expect(after[0]).toMatch(/^opsdeck · deploy@web-1 /);
+    expect(before[0]).toMatch(/^opsdeck · deploy@web-1 /);
+    expect(after.filter((l) => l.startsWith('SERVICE'))).toHaveLength(1);
+    const rows = after.filter((l) => /^[ !] [a-z]/.test(l));
+    expect(rows.length).toBeGreaterThan(2);
+    expect(new Set(rows.map((l) => l.slice(0, 24))).size).toBe(rows.length);
+    expect(after.filter((l) => l.startsWith('  api '))).toHaveLength(1);
+    expect(Math.max(...after.map((l) => l.length))).toBeLessThanOrEqual(100);
+  });
+
   it('keeps painted figures when React redraws the screen for something else', async () => {
     const t = twoApps();
     await t.same();
