@@ -169,9 +169,7 @@ export function groupContainers(input: GridInput): ProjectGroup[] {
   const layout = layoutOf(input.containers);
   return layout.groups.map((g) => {
     const services = g.services.map((f) => serviceRow(f, input));
-    let degraded = false;
-    for (const s of services) degraded ||= s.degraded;
-    return { key: g.key, name: g.name, kind: g.kind, services, oneoffs: g.oneoffs.map((f) => serviceRow(f, input)), degraded };
+    return { key: g.key, name: g.name, kind: g.kind, services, oneoffs: g.oneoffs.map((f) => serviceRow(f, input)), degraded: services.some((s) => s.degraded) };
   });
 }
 
@@ -396,56 +394,47 @@ function worstHealth(h: HealthCounts): HealthState {
 }
 
 function sumCpu(rows: readonly ReplicaRow[]): CpuFigures {
-  let percent: number | null = null;
-  let limitCores: number | null = null;
-  let peak: number | null = null;
-  let noLimit = false;
-  for (const { cpu } of rows) {
-    percent = addKnown(percent, cpu.percent);
-    if (cpu.limitCores === null) noLimit = true;
-    else limitCores = addKnown(limitCores, cpu.limitCores);
-    peak = maxKnown(peak, cpu.peakPercentOfLimit);
-  }
-  if (noLimit) limitCores = null;
+  const t = totals(rows, (r) => [r.cpu.percent, r.cpu.limitCores, r.cpu.peakPercentOfLimit]);
   return {
-    percent,
-    limitCores,
-    percentOfLimit: percentOfCores(percent, limitCores),
-    peakPercentOfLimit: peak,
-    level: usageLevel(peak),
-    noLimit,
+    percent: t.used,
+    limitCores: t.limit,
+    percentOfLimit: percentOfCores(t.used, t.limit),
+    peakPercentOfLimit: t.peak,
+    level: usageLevel(t.peak),
+    noLimit: t.noLimit,
   };
 }
 
 function sumMemory(rows: readonly ReplicaRow[]): MemoryFigures {
+  const t = totals(rows, (r) => [r.memory.used, r.memory.limit, r.memory.peakPercent]);
+  return {
+    used: t.used,
+    limit: t.limit,
+    percent: t.used !== null && t.limit !== null && t.limit > 0 ? (t.used / t.limit) * 100 : null,
+    peakPercent: t.peak,
+    level: usageLevel(t.peak),
+    noLimit: t.noLimit,
+  };
+}
+
+/**
+ * Over the replicas: the known figures summed, the limits summed (null when any replica has
+ * none), and the highest percentage of its own limit. One loop: it runs for every service at
+ * every stats reading.
+ */
+function totals(rows: readonly ReplicaRow[], pick: (r: ReplicaRow) => readonly [used: number | null, limit: number | null, peak: number | null]) {
   let used: number | null = null;
   let limit: number | null = null;
   let peak: number | null = null;
   let noLimit = false;
-  for (const { memory } of rows) {
-    used = addKnown(used, memory.used);
-    if (memory.limit === null) noLimit = true;
-    else limit = addKnown(limit, memory.limit);
-    peak = maxKnown(peak, memory.peakPercent);
+  for (const r of rows) {
+    const [u, l, p] = pick(r);
+    if (u !== null) used = (used ?? 0) + u;
+    if (l === null) noLimit = true;
+    else limit = (limit ?? 0) + l;
+    if (p !== null && (peak === null || p > peak)) peak = p;
   }
-  if (noLimit) limit = null;
-  return {
-    used,
-    limit,
-    percent: used !== null && limit !== null && limit > 0 ? (used / limit) * 100 : null,
-    peakPercent: peak,
-    level: usageLevel(peak),
-    noLimit,
-  };
-}
-
-/** A sum over the known figures only: null when none is known. */
-function addKnown(sum: number | null, x: number | null): number | null {
-  return x === null ? sum : (sum ?? 0) + x;
-}
-
-function maxKnown(max: number | null, x: number | null): number | null {
-  return x !== null && (max === null || x > max) ? x : max;
+  return { used, limit: noLimit ? null : limit, peak, noLimit };
 }
 
 function dedupePorts(ports: readonly PortBinding[]): PortBinding[] {
