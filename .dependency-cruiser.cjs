@@ -7,7 +7,7 @@ const rooms = [
   ['docker', '^src/docker/'],
   ['model', '^src/model/'],
   ['render', '^src/render/'],
-  ['features', '^src/(audit|backup|logs|provision|unlock)/'],
+  ['features', '^src/(audit|backup|logs|provision|runbook|unlock)/'],
   ['terminal', '^src/terminal/'],
   ['session', '^src/session/'],
   ['components', '^components/'],

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { UserError } from '../errors.js';
+import type { ServerConnection } from '../transport/connection.js';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -22,6 +23,11 @@ export interface CommandIO {
 export interface CommandContext<V = Record<string, string | boolean | string[] | undefined>> extends CommandIO {
   values: V;
   positionals: string[];
+  /**
+   * An open connection to use instead of opening one: a runbook's typed actions run commands over
+   * the run's own connection. The command does not close it.
+   */
+  connection?: ServerConnection;
 }
 
 export interface CommandSpec {

@@ -19,9 +19,10 @@ const LOCKED_PROBE_MS = 2000;
  * no reconnect loop: a script wants a clear failure, not a wait.
  */
 export async function openConnection(
-  ctx: Pick<CommandContext, 'values' | 'env' | 'stdin' | 'stderr'>,
+  ctx: Pick<CommandContext, 'values' | 'env' | 'stdin' | 'stderr' | 'connection'>,
   opts: { resolve?: ResolveOptions; connect?: ConnectOptions } = {},
 ): Promise<ServerConnection> {
+  if (ctx.connection) return ctx.connection;
   const flags = ctx.values as ConnectionFlags;
   const target = await resolveTarget(flags, ctx.env, opts.resolve);
   const prompter = cliPrompter({ stdin: ctx.stdin as Readable & { isTTY?: boolean }, stderr: ctx.stderr as Writable });
@@ -52,7 +53,7 @@ async function lockedServerError(err: unknown, target: Target, flags: Connection
 
 /** Run `fn` with a connection and always close it, whatever happens. */
 export async function withConnection<T>(
-  ctx: Pick<CommandContext, 'values' | 'env' | 'stdin' | 'stderr'>,
+  ctx: Pick<CommandContext, 'values' | 'env' | 'stdin' | 'stderr' | 'connection'>,
   fn: (conn: ServerConnection) => Promise<T>,
   opts: { resolve?: ResolveOptions; connect?: ConnectOptions } = {},
 ): Promise<T> {
@@ -60,6 +61,6 @@ export async function withConnection<T>(
   try {
     return await fn(conn);
   } finally {
-    await conn.close().catch(() => undefined);
+    if (conn !== ctx.connection) await conn.close().catch(() => undefined);
   }
 }

@@ -93,6 +93,14 @@ export const profileFields = {
   unlock: UnlockSchema.optional(),
   /** PostgreSQL backups and restores: src/config/backup-settings-schema.ts. */
   backup: BackupSettingsSchema.optional(),
+  /**
+   * `production`, `staging` or free text. On production, destructive actions in runbooks ask for
+   * the server's name to be typed, not just a yes.
+   */
+  environment: z
+    .string({ error: 'must be a word such as production or staging' })
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, { error: 'must be a word such as production or staging (letters, digits, . _ -)' })
+    .optional(),
 };
 
 export const ProfileBodySchema = z

@@ -16,6 +16,7 @@ const loaders: ReadonlyArray<readonly [string, () => Promise<CommandSpec>]> = [
   ['restore', async () => (await import('./restore.js')).restoreCommand],
   ['provision', async () => (await import('./provision.js')).provisionCommand],
   ['audit', async () => (await import('./audit.js')).auditCommand],
+  ['runbook', async () => (await import('./runbook.js')).runbookCommand],
 ];
 
 /** One command by name, loaded; undefined for an unknown name. */
