@@ -19,6 +19,8 @@ const PACKAGES: Record<string, string> = {
   shellcheck: '/usr/bin/shellcheck',
   // The crontab binary for `backup schedule` (the cron daemon itself is not needed by the tests).
   cron: '/usr/bin/crontab',
+  // The deploy-with-rollback runbook runs Compose on the server; bookworm ships Compose v1.
+  'docker-compose': '/usr/bin/docker-compose',
 };
 
 export const DEPLOY_USER = 'deploy';
