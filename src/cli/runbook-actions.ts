@@ -10,6 +10,9 @@ import type { CommandContext, CommandSpec } from './command.js';
 import { parseCommandArgs } from './command.js';
 import { formatError, UserError } from '../errors.js';
 import { GridStore } from '../model/grid-store.js';
+import { createBackupContext } from '../backup/backup-context.js';
+import { readListing } from '../backup/listing.js';
+import { version } from '../version.js';
 import { runAction, type ServiceAction } from '../docker/service-actions.js';
 import type { ActionPort, ActionResult, OutputStream } from '../runbook/runbook-runner.js';
 import type { RunbookTarget } from '../runbook/runbook-types.js';
@@ -24,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<CommandSpec>> = {
   backup: async () => (await import('./commands/backup.js')).backupCommand,
   restore: async () => (await import('./commands/restore.js')).restoreCommand,
 };
+const ANSWERS_WITH_EXIT_1 = new Set(['status', 'backup list']);
 /** A logs step without --tail or --since would print a service's whole history into the transcript. */
 const DEFAULT_LOG_TAIL = '200';
 
@@ -36,7 +40,9 @@ export function commandActionPort(conn: ServerConnection, env: NodeJS.ProcessEnv
       if (name === 'logs' && rest.some((w) => w === '-f' || w === '--follow')) return { ok: false, code: null, message: 'logs --follow never ends: a step reads logs up to now' };
       if (name !== undefined && Object.hasOwn(COMMANDS, name)) {
         const words = name === 'logs' && !rest.some((w) => w === '--tail' || w === '-n' || w.startsWith('--tail=') || w === '--since' || w.startsWith('--since=')) ? [...rest, '--tail', DEFAULT_LOG_TAIL] : rest;
-        return runCommand(conn, env, name, words, ctx.output, ctx.signal);
+        const r = await runCommand(conn, env, name, words, ctx.output, ctx.signal);
+        if (name === 'backup' && words[0] === 'list' && r.ok) return { ...r, captures: await newestBackup(conn) };
+        return r;
       }
       return { ok: false, code: null, message: `'${name ?? ''}' is not an action a runbook step can run here` };
     },
@@ -111,7 +117,10 @@ async function runCommand(
     };
     if (signal.aborted) return { ok: false, code: null, message: 'stopped' };
     const code = await spec.run(ctx);
-    return { ok: code === 0, code, message: `opsdeck ${path} exited ${code}` };
+    // Exit 1 from these is their answer (something is degraded, the RPO is breached), which a
+    // runbook step reads; it is not the step failing. For restore it is: the test restore failed.
+    const ok = code === 0 || (code === 1 && ANSWERS_WITH_EXIT_1.has(path));
+    return { ok, code, message: `opsdeck ${path} exited ${code}${code === 1 && ok ? ' (degraded)' : ''}` };
   } catch (err) {
     return { ok: false, code: err instanceof UserError ? err.exitCode : 2, message: formatError(err).split('\n')[0] ?? 'failed' };
   }
@@ -124,4 +133,12 @@ function capture(stream: OutputStream, output: (stream: OutputStream, text: stri
       done();
     },
   });
+}
+
+/** The newest verified backup as captures (LATEST_BACKUP, LATEST_DATABASE) for later steps. */
+async function newestBackup(conn: ServerConnection): Promise<Record<string, string>> {
+  const b = await createBackupContext(conn, conn.target.profile?.backup, conn.target.label, { version: version() });
+  const l = await readListing(b.conn, b.settings);
+  const newest = l.backups.filter((e) => e.verified).sort((x, y) => y.time - x.time)[0];
+  return { LATEST_BACKUP: newest?.id ?? '', LATEST_DATABASE: newest?.database ?? '' };
 }

@@ -63,7 +63,7 @@ const STEP_ONLY_ATTRIBUTES = ['kind', 'when', 'confirm', 'timeout', 'interval', 
 
 const ACTIONS: ReadonlySet<string> = new Set(['restart', 'stop', 'start', 'recreate', 'logs', 'status', 'backup', 'restore', 'unlock', 'healthy']);
 // A check also runs in a plan, so it may only look.
-const READ_ONLY_ACTIONS: ReadonlySet<string> = new Set(['logs', 'status', 'healthy']);
+const READ_ONLY_ACTIONS: ReadonlySet<string> = new Set(['logs', 'status', 'healthy', 'backup list']);
 
 /** A step's duration attribute in milliseconds: `500ms`, `20s`, `5m`, `1h`; undefined if invalid. */
 export function parseDuration(text: string): number | undefined {
@@ -783,7 +783,7 @@ function actionBody(fence: Fence, kind: StepKind, paramNames: ReadonlySet<string
   if ('error' in argv) return fail(first.line, argv.error);
   const action = argv[0] ?? '';
   if (!ACTIONS.has(action)) fail(first.line, `unknown action ${quote(action)} (${[...ACTIONS].join(', ')})`);
-  checkActionKind(action, kind, fence.line, fail);
+  checkActionKind(action === 'backup' && argv[1] === 'list' ? 'backup list' : action, kind, fence.line, fail);
   for (const word of argv) checkReferences(word, paramNames, first.line, fail);
   return { type: 'action', argv };
 }
@@ -792,7 +792,7 @@ function checkActionKind(action: string, kind: StepKind, line: number, fail: Fai
   if (kind === 'wait' && action !== 'healthy') fail(line, `a wait step polls a shell script or 'healthy', not ${quote(action)}`);
   // 'healthy' in a check step asks once; in a wait step it polls.
   if (kind !== 'wait' && kind !== 'check' && action === 'healthy') fail(line, "'healthy' only looks: use it in a check step (once) or a wait step (until it holds)");
-  if (kind === 'check' && !READ_ONLY_ACTIONS.has(action)) fail(line, `a check step may only look (logs, status, healthy), not ${quote(action)}`);
+  if (kind === 'check' && !READ_ONLY_ACTIONS.has(action)) fail(line, `a check step may only look (logs, status, healthy, backup list), not ${quote(action)}`);
 }
 
 /** Every ${NAME} in a word is a declared param or a capture an earlier step may write. */

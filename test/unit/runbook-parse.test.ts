@@ -748,7 +748,7 @@ describe('bodies', () => {
     expectError(step('opsdeck step=a kind=wait', 'restart api'), 5, "a wait step polls a shell script or 'healthy', not 'restart'");
     expectError(step('opsdeck step=a', 'healthy api'), 5, "'healthy' only looks: use it in a check step (once) or a wait step (until it holds)");
     expect(parseRunbook(step('opsdeck step=a kind=check', 'healthy api'), 'rb.md').steps[0]!.body).toEqual({ type: 'action', argv: ['healthy', 'api'] });
-    expectError(step('opsdeck step=a kind=check', 'restart api'), 5, "a check step may only look (logs, status, healthy), not 'restart'");
+    expectError(step('opsdeck step=a kind=check', 'restart api'), 5, "a check step may only look (logs, status, healthy, backup list), not 'restart'");
     expect(steps(step('opsdeck step=a kind=check', 'status api'))[0]!.kind).toBe('check');
     expect(steps(step('opsdeck step=a kind=check', 'logs api'))[0]!.kind).toBe('check');
     expect(steps(step('bash step=a kind=wait', 'curl -fsS localhost'))[0]!.kind).toBe('wait');
