@@ -26,12 +26,25 @@ const COMMANDS: Record<string, () => Promise<CommandSpec>> = {
   logs: async () => (await import('./commands/logs.js')).logsCommand,
   backup: async () => (await import('./commands/backup.js')).backupCommand,
   restore: async () => (await import('./commands/restore.js')).restoreCommand,
+  unlock: async () => (await import('./commands/unlock.js')).unlockCommand,
 };
+
+/**
+ * What `unlock` needs beyond the connection: the run's own server flags (it dials the initramfs
+ * beside the server, and waits for the server's sshd), and the terminal, where it asks for the
+ * passphrase with echo off. Without a terminal it cannot ask, and says so.
+ */
+export interface UnlockAccess {
+  flags: Record<string, string | boolean | string[] | undefined>;
+  terminal?: { stdin: NodeJS.ReadableStream & { isTTY?: boolean }; stderr: NodeJS.WritableStream };
+}
+
+const SERVER_FLAGS = ['host', 'local', 'ssh-config', 'socket', 'config', 'accept-new'];
 const ANSWERS_WITH_EXIT_1 = new Set(['status', 'backup list']);
 /** A logs step without --tail or --since would print a service's whole history into the transcript. */
 const DEFAULT_LOG_TAIL = '200';
 
-export function commandActionPort(conn: ServerConnection, env: NodeJS.ProcessEnv): ActionPort {
+export function commandActionPort(conn: ServerConnection, env: NodeJS.ProcessEnv, unlock?: UnlockAccess): ActionPort {
   return {
     async run(argv, ctx) {
       const [name, ...rest] = argv;
@@ -40,7 +53,7 @@ export function commandActionPort(conn: ServerConnection, env: NodeJS.ProcessEnv
       if (name === 'logs' && rest.some((w) => w === '-f' || w === '--follow')) return { ok: false, code: null, message: 'logs --follow never ends: a step reads logs up to now' };
       if (name !== undefined && Object.hasOwn(COMMANDS, name)) {
         const words = name === 'logs' && !rest.some((w) => w === '--tail' || w === '-n' || w.startsWith('--tail=') || w === '--since' || w.startsWith('--since=')) ? [...rest, '--tail', DEFAULT_LOG_TAIL] : rest;
-        const r = await runCommand(conn, env, name, words, ctx.output, ctx.signal);
+        const r = await runCommand(conn, env, name, words, ctx.output, ctx.signal, name === 'unlock' ? unlock : undefined);
         if (name === 'backup' && words[0] === 'list' && r.ok) return { ...r, captures: await newestBackup(conn) };
         return r;
       }
@@ -87,6 +100,7 @@ async function runCommand(
   words: readonly string[],
   output: (stream: OutputStream, text: string) => void,
   signal: AbortSignal,
+  unlock?: UnlockAccess,
 ): Promise<ActionResult> {
   const top = await COMMANDS[name]!();
   let spec: CommandSpec = top;
@@ -103,13 +117,16 @@ async function runCommand(
   try {
     const { values, positionals } = parseCommandArgs(spec, args, path);
     // A step's command never reaches past its own connection: no other server, no other store.
-    for (const flag of ['host', 'local', 'ssh-config', 'socket', 'config', 'accept-new']) {
+    for (const flag of SERVER_FLAGS) {
       if (values[flag] !== undefined) return { ok: false, code: null, message: `${path}: --${flag} cannot be given inside a runbook (the run has its server)` };
     }
+    if (unlock) for (const flag of SERVER_FLAGS) if (unlock.flags[flag] !== undefined) values[flag] = unlock.flags[flag];
     const ctx: CommandContext = {
       stdout: capture('stdout', output),
-      stderr: capture('stderr', output),
-      stdin: Readable.from([]),
+      // unlock talks to the person (where it is, the passphrase prompt): straight to the terminal,
+      // also while a wait step keeps its polls' output quiet.
+      stderr: unlock?.terminal?.stderr ?? capture('stderr', output),
+      stdin: unlock?.terminal?.stdin ?? Readable.from([]),
       env,
       values,
       positionals,

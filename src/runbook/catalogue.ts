@@ -9,13 +9,14 @@ import { profileStorePath, type ProfileStoreOptions } from '../config/profile-pa
 import { UserError } from '../errors.js';
 import { deployWithRollback } from './builtins/deploy-with-rollback.js';
 import { diskFull } from './builtins/disk-full.js';
+import { rebootAndUnlock } from './builtins/reboot-and-unlock.js';
 import { restartLoop } from './builtins/restart-loop.js';
 import { restoreLatestBackup } from './builtins/restore-latest-backup.js';
 import { serviceUnhealthy } from './builtins/service-unhealthy.js';
 import { parseRunbook } from './runbook-parse.js';
 import { RunbookError, type Fault, type Runbook } from './runbook-types.js';
 
-const BUILTINS: readonly string[] = [serviceUnhealthy, restartLoop, diskFull, deployWithRollback, restoreLatestBackup];
+const BUILTINS: readonly string[] = [serviceUnhealthy, restartLoop, diskFull, deployWithRollback, restoreLatestBackup, rebootAndUnlock];
 const MAX_FILE_BYTES = 256 * 1024;
 
 export interface Catalogue {

@@ -63,6 +63,7 @@ const STEP_ONLY_ATTRIBUTES = ['kind', 'when', 'confirm', 'timeout', 'interval', 
 
 const ACTIONS: ReadonlySet<string> = new Set(['restart', 'stop', 'start', 'recreate', 'logs', 'status', 'backup', 'restore', 'unlock', 'healthy']);
 // A check also runs in a plan, so it may only look.
+const WAIT_ACTIONS: ReadonlySet<string> = new Set(['healthy', 'status', 'unlock']);
 const READ_ONLY_ACTIONS: ReadonlySet<string> = new Set(['logs', 'status', 'healthy', 'backup list']);
 
 /** A step's duration attribute in milliseconds: `500ms`, `20s`, `5m`, `1h`; undefined if invalid. */
@@ -789,7 +790,9 @@ function actionBody(fence: Fence, kind: StepKind, paramNames: ReadonlySet<string
 }
 
 function checkActionKind(action: string, kind: StepKind, line: number, fail: Fail): void {
-  if (kind === 'wait' && action !== 'healthy') fail(line, `a wait step polls a shell script or 'healthy', not ${quote(action)}`);
+  // A wait polls until its action exits 0: a service healthy, the whole grid well (status), the
+  // server unlocked and back (unlock, which answers "unreachable" while it reboots).
+  if (kind === 'wait' && !WAIT_ACTIONS.has(action)) fail(line, `a wait step polls a shell script, 'healthy', 'status' or 'unlock', not ${quote(action)}`);
   // 'healthy' in a check step asks once; in a wait step it polls.
   if (kind !== 'wait' && kind !== 'check' && action === 'healthy') fail(line, "'healthy' only looks: use it in a check step (once) or a wait step (until it holds)");
   if (kind === 'check' && !READ_ONLY_ACTIONS.has(action)) fail(line, `a check step may only look (logs, status, healthy, backup list), not ${quote(action)}`);

@@ -331,7 +331,9 @@ export class RunbookRunner {
       if (show || r.ok) this.#info(step, r.message);
       if (this.#stopRequested) return { status: 'stopped', code: r.code, captures };
       if (timedOut) return { status: 'timeout', code: r.code, captures, reason: `did not finish within ${Math.round(timeoutMs / 1000)} s` };
-      return r.ok ? { status: 'ok', code: r.code, captures } : { status: 'failed', code: r.code, captures, reason: this.#clean(r.message) };
+      // A wait holds only on exit 0: `status` answering 1 (degraded) is not the grid being well.
+      const ok = r.ok && (step.kind !== 'wait' || r.code === 0 || r.code === null);
+      return ok ? { status: 'ok', code: r.code, captures } : { status: 'failed', code: r.code, captures, reason: this.#clean(r.message) };
     } finally {
       clearTimeout(timer);
     }

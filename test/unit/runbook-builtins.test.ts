@@ -10,6 +10,7 @@ describe('the shipped runbooks', () => {
       ['disk-full', 'builtin:disk-full'],
       ['restore-latest-backup', 'builtin:restore-latest-backup'],
       ['deploy-with-rollback', 'builtin:deploy-with-rollback'],
+      ['reboot-and-unlock', 'builtin:reboot-and-unlock'],
     ]));
   });
 

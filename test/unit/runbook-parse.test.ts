@@ -745,7 +745,7 @@ describe('bodies', () => {
     expectError(step('opsdeck step=a kind=manual', 'restart api'), 5, 'a manual step is a ```manual fence');
     expectError(step('manual step=a kind=act', 'Do it'), 5, 'a manual fence is a manual step, not kind=act');
     expectError(step('manual step=a kind=wait', 'Do it'), 5, 'a manual fence is a manual step, not kind=wait');
-    expectError(step('opsdeck step=a kind=wait', 'restart api'), 5, "a wait step polls a shell script or 'healthy', not 'restart'");
+    expectError(step('opsdeck step=a kind=wait', 'restart api'), 5, "a wait step polls a shell script, 'healthy', 'status' or 'unlock', not 'restart'");
     expectError(step('opsdeck step=a', 'healthy api'), 5, "'healthy' only looks: use it in a check step (once) or a wait step (until it holds)");
     expect(parseRunbook(step('opsdeck step=a kind=check', 'healthy api'), 'rb.md').steps[0]!.body).toEqual({ type: 'action', argv: ['healthy', 'api'] });
     expectError(step('opsdeck step=a kind=check', 'restart api'), 5, "a check step may only look (logs, status, healthy, backup list), not 'restart'");

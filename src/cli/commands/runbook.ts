@@ -24,6 +24,12 @@ import type { ServerConnection } from '../../transport/connection.js';
 
 const json = { json: { type: 'boolean', description: 'print JSON' } } as const;
 
+/**
+ * A run keeps its connection through a drop (a reboot step, a flaky link): the steps after it
+ * fail while it is down, and a wait step polls until it is back. Other commands fail fast.
+ */
+const RIDE_OUT_DROPS = { connect: { reconnect: true } };
+
 function storeOpts(ctx: CommandContext): { env: NodeJS.ProcessEnv; configPath?: string } {
   return { env: ctx.env, ...(typeof ctx.values.config === 'string' ? { configPath: ctx.values.config } : {}) };
 }
@@ -119,10 +125,14 @@ const run: CommandSpec = {
     const given = paramFlags(runbook, (ctx.values.param as string[] | undefined) ?? []);
     for (const [k, v] of await secretFdParams(runbook, (ctx.values['secret-fd'] as string[] | undefined) ?? [])) given.set(k, v);
     const params = await collectParams(runbook, given, promptIO(ctx));
-    return withConnection(ctx, async (conn) => {
-      const id = newRunId(runbook.id, new Date());
-      return execute(ctx, conn, runbook, params, { id, plan: ctx.values.plan === true });
-    });
+    return withConnection(
+      ctx,
+      async (conn) => {
+        const id = newRunId(runbook.id, new Date());
+        return execute(ctx, conn, runbook, params, { id, plan: ctx.values.plan === true });
+      },
+      RIDE_OUT_DROPS,
+    );
   },
 };
 
@@ -150,7 +160,7 @@ const resume: CommandSpec = {
     const params = await collectParams(runbook, given, promptIO(ctx));
     const captures = new Map([...state.captures].filter(([, v]) => v !== MASK));
     const point: ResumePoint = { completed: new Set(state.completed), outcomes: state.outcomes, captures, lastCompleted: state.lastCompleted };
-    return withConnection(ctx, (conn) => execute(ctx, conn, runbook, params, { id: state.start.run, plan: false, resume: point }));
+    return withConnection(ctx, (conn) => execute(ctx, conn, runbook, params, { id: state.start.run, plan: false, resume: point }), RIDE_OUT_DROPS);
   },
 };
 
@@ -246,7 +256,7 @@ async function execute(ctx: CommandContext, conn: ServerConnection, runbook: Run
     params,
     server: conn,
     serverName: conn.target.label,
-    actions: commandActionPort(conn, ctx.env),
+    actions: commandActionPort(conn, ctx.env, { flags: ctx.values, ...(ctx.stdin.isTTY === true ? { terminal: { stdin: ctx.stdin, stderr: ctx.stderr } } : {}) }),
     interaction: cliInteraction(promptIO(ctx)),
     emit,
     scrub,

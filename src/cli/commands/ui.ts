@@ -44,6 +44,7 @@ export const uiCommand: CommandSpec = {
         flags: f,
         env: ctx.env,
         logsRequestFromWords: async (words) => (await import('./logs.js')).logsRequestFromWords(words),
+        runbookActions: async (conn) => (await import('../runbook-actions.js')).commandActionPort(conn, ctx.env),
       });
       void s.start();
       return s;
