@@ -28,3 +28,27 @@ describe('the shipped runbooks', () => {
     for (const a of acts) expect(a).not.toMatch(/volume|system prune/);
   });
 });
+
+describe('the README’s example runbook', () => {
+  it('parses, with the steps and parameters the README describes', async () => {
+    const fs = await import('node:fs');
+    const { parseRunbook } = await import('../../src/runbook/runbook-parse.js');
+    const readme = fs.readFileSync('README.md', 'utf8');
+    const text = /````markdown\n([\s\S]*?)\n````\n/.exec(readme)?.[1];
+    expect(text).toBeDefined();
+    const r = parseRunbook(`${text!}\n`, 'README.md');
+    expect(r.steps.map((s) => [s.id, s.kind])).toEqual([
+      ['exit', 'check'],
+      ['errors', 'check'],
+      ['restart', 'act'],
+      ['tell', 'manual'],
+      ['healthy', 'wait'],
+    ]);
+    expect(r.params.map((p) => [p.name, p.secret, p.required])).toEqual([
+      ['service', false, true],
+      ['then', false, false],
+      ['token', true, false],
+    ]);
+    expect(r.offerOn).toEqual([{ fault: 'restart-loop' }, { fault: 'unhealthy', service: 'shop/api' }]);
+  });
+});
