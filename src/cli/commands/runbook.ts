@@ -295,9 +295,18 @@ function safeUser(): string {
  * Ctrl-C during a run asks whether to stop (on a terminal); a second Ctrl-C, or one without a
  * terminal, stops at once. A stopped run ends its current step and can be resumed.
  */
+const DOUBLE_DELIVERY_MS = 150;
+
 function interruptHandler(ctx: CommandContext, runner: RunbookRunner): () => void {
   let asking = false;
+  let last = 0;
   const onSigint = (): void => {
+    // signal-exit (loaded by execa and conf's dependencies, in two versions) raises the same
+    // SIGINT again when it miscounts the listeners: one key press arrives twice within
+    // microseconds. A person's second Ctrl-C is never that fast.
+    const now = Date.now();
+    if (now - last < DOUBLE_DELIVERY_MS) return;
+    last = now;
     if (asking || ctx.stdin.isTTY !== true) {
       ctx.stderr.write('\nstopping the run\n');
       runner.stop();
