@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Box, Text, useApp } from 'ink';
 import { StatusBar, type StatusLevel } from '../components/StatusBar.js';
 import { HostKeyDialog } from '../components/HostKeyDialog.js';
@@ -7,7 +7,15 @@ import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { useStore } from '../components/use-store.js';
 import { useTerminalSize } from '../components/use-terminal-size.js';
 import { parseCommandLine } from '../src/model/command-line.js';
-import type { DashboardView } from './Dashboard.js';
+import { RunbookOfferContext, type DashboardView } from './Dashboard.js';
+import { Runbooks, type RunbookOffer, type RunbooksView } from './Runbooks.js';
+import { RunbookRun } from './RunbookRun.js';
+import { paramFormKeys, runbooksKeys } from './runbooks-keys.js';
+import { manualStepKeys, productionConfirmKeys, runbookRunKeys } from './runbook-run-keys.js';
+import { confirmKeys } from '../components/confirm-keys.js';
+import { offeredFaults, runbookEntry, runbooksForLockedServer, runbooksForService, type RunbookEntry, type RunStore } from '../src/runbook/run-store.js';
+import type { Runbook } from '../src/runbook/runbook-types.js';
+import type { ServiceRow } from '../src/model/grouping.js';
 import { Help } from './Help.js';
 import { Unlock } from './Unlock.js';
 import { UnlockCheck } from './UnlockCheck.js';
@@ -23,7 +31,7 @@ import { BackupArea, type BackupView } from './BackupArea.js';
 import { backupsKeys } from './backups-keys.js';
 import { backupWizardKeys } from './backup-wizard-keys.js';
 import { restoreKeys } from './restore-keys.js';
-import type { Overlay, AppProps, Screen } from './app-session.js';
+import type { Overlay, AppProps, AppSession, Screen } from './app-session.js';
 import { COMMANDS } from './app-commands.js';
 import { Ready } from './Ready.js';
 import { CommandLine } from './CommandLine.js';
@@ -33,6 +41,18 @@ import { levelColour } from './status-colour.js';
 
 export type { AppSession, AppSessionSnapshot, HandOver, AppProps, GridPainting } from './app-session.js';
 export { COMMANDS } from './app-commands.js';
+
+/** The runbook list (with the fault it was offered for) and the run started from it. */
+interface RunbookList {
+  entries: RunbookEntry[];
+  problems: string[];
+  offer: RunbookOffer | undefined;
+}
+type RunbookArea = { kind: 'list'; list: RunbookList } | { kind: 'run'; store: RunStore; list: RunbookList | undefined };
+
+/** A session that can also run runbooks (SessionStore does; test sessions may not). */
+/** A session that can run runbooks (the methods are optional on every AppSession). */
+export type RunbookSession = AppSession;
 
 export function App({ session, color, onQuit, onHandOver, initialStatus, now = Date.now, painter }: AppProps) {
   const { exit } = useApp();
@@ -47,9 +67,47 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
   const [status, setStatus] = useState<{ text: string; level: StatusLevel } | undefined>(initialStatus);
   const [overlay, setOverlay] = useState<Overlay | undefined>();
   const [overlayHelp, setOverlayHelp] = useState<false | true | BackupView['name']>(false);
+  const [runbookArea, setRunbookArea] = useState<RunbookArea | undefined>();
+  const [runbookHelp, setRunbookHelp] = useState(false);
+  const runbooksView = useRef<RunbooksView | undefined>(undefined);
+  const [lockedRunbooks, setLockedRunbooks] = useState<string[] | undefined>();
   const quit = () => {
+    // Quitting closes the connection a run is using: it is stopped first, on purpose.
+    if (runbookArea?.kind === 'run' && runbookArea.store.getSnapshot().status === 'running') {
+      setRunbookHelp(false);
+      return setStatus({ text: 'a runbook is running: stop it first (x)', level: 'warn' });
+    }
     onQuit?.();
     exit();
+  };
+  const openRunbooks = (offerFor?: (runbooks: readonly Runbook[]) => RunbookOffer) => {
+    if (!session.loadRunbooks) return setStatus({ text: 'runbooks are not available here', level: 'warn' });
+    void session.loadRunbooks().then(
+      ({ runbooks, problems }) => {
+        runbooksView.current = undefined;
+        setStatus(undefined);
+        setRunbookArea({ kind: 'list', list: { entries: runbooks.map(runbookEntry), problems, offer: offerFor?.(runbooks) } });
+      },
+      (err: Error) => setStatus({ text: err.message, level: 'error' }),
+    );
+  };
+  const offerForRow = (row: ServiceRow) =>
+    openRunbooks((runbooks) => {
+      const name = row.project ? `${row.project}/${row.service}` : row.service;
+      return { label: `${offeredFaults(row.reasons).join(', ')} on ${name}`, ids: runbooksForService(runbooks, row.reasons, row).map((r) => r.id), prefill: { service: name } };
+    });
+  const startRunbook = (runbook: Runbook, params: Map<string, string>, opts: { plan: boolean }) => {
+    if (!session.startRunbook) return setStatus({ text: 'runbooks cannot run here', level: 'warn' });
+    const list = runbookArea?.kind === 'list' ? runbookArea.list : undefined;
+    setStatus(undefined);
+    void session.startRunbook(runbook, params, opts).then(
+      (store) => setRunbookArea({ kind: 'run', store, list }),
+      (err: Error) => setStatus({ text: err.message, level: 'error' }),
+    );
+  };
+  const closeRunbooks = () => {
+    setRunbookArea(undefined);
+    setRunbookHelp(false);
   };
   const openLogs = (words: readonly string[]) => {
     if (!session.openLogs) return setStatus({ text: 'logs are not available here', level: 'warn' });
@@ -78,6 +136,22 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
   useEffect(() => {
     if (overlay?.kind === 'unlock' && snap.phase === 'ready') setOverlay(undefined);
   }, [overlay?.kind, snap.phase]);
+  // A server waiting for its disk passphrase: offer the runbooks written for that, if there are any.
+  const locked = snap.phase === 'failed' ? snap.locked : undefined;
+  useEffect(() => {
+    setLockedRunbooks(undefined);
+    if (!locked || !session.loadRunbooks) return;
+    let live = true;
+    session.loadRunbooks().then(
+      ({ runbooks }) => {
+        if (live) setLockedRunbooks(runbooksForLockedServer(runbooks).map((r) => runbookEntry(r)).map((e) => `${e.id} (${e.title})`));
+      },
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [locked, session]);
 
   const pending = prompts.pending;
   const promptDialog = pending ? (
@@ -99,6 +173,67 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
     ) : (
       <StatusBar title={`opsdeck · ${snap.label}`} state={snap.phase === 'connecting' ? 'connecting' : 'not connected'} level={snap.phase === 'failed' ? 'error' : 'info'} color={color} />
     );
+
+  if (runbookArea) {
+    const area = runbookArea;
+    return (
+      <Box flexDirection="column" width={width}>
+        {header}
+        {promptDialog}
+        {runbookHelp ? (
+          <Help
+            sections={
+              area.kind === 'list'
+                ? [{ title: 'Runbooks', bindings: runbooksKeys }, { title: 'Parameters (before a run)', bindings: paramFormKeys }]
+                : [
+                    { title: 'Runbook run', bindings: runbookRunKeys },
+                    { title: 'Manual step', bindings: manualStepKeys },
+                    { title: 'Confirming a step on a production server', bindings: productionConfirmKeys },
+                    { title: 'Confirmations', bindings: confirmKeys },
+                  ]
+            }
+            width={width}
+            onBack={() => setRunbookHelp(false)}
+            onQuit={quit}
+          />
+        ) : area.kind === 'list' ? (
+          <Runbooks
+            entries={area.list.entries}
+            problems={area.list.problems}
+            offer={area.list.offer}
+            readonly={session.readonly}
+            width={width}
+            height={height - 2}
+            color={color}
+            view={runbooksView.current}
+            onView={(v) => (runbooksView.current = v)}
+            onStart={startRunbook}
+            onHelp={() => setRunbookHelp(true)}
+            onBack={closeRunbooks}
+          />
+        ) : (
+          <RunbookRun
+            store={area.store}
+            actions={area.store}
+            width={width}
+            height={height - 2}
+            color={color}
+            onHelp={() => setRunbookHelp(true)}
+            onBack={() => {
+              setStatus(undefined);
+              if (area.list) setRunbookArea({ kind: 'list', list: area.list });
+              else closeRunbooks();
+            }}
+          />
+        )}
+        {status ? (
+          <Text color={color ? levelColour(status.level) : undefined} wrap="truncate-end">
+            {status.text}
+          </Text>
+        ) : null}
+      </Box>
+    );
+  }
 
   if (overlay) {
     const close = () => {
@@ -167,31 +302,44 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
       {promptDialog}
       {!promptDialog && snap.phase === 'connecting' ? <Text dimColor>{`connecting… ${snap.step ?? ''}`}</Text> : null}
       {!promptDialog && snap.phase === 'failed' ? (
-        <Failed message={snap.message} hint={snap.hint} locked={snap.locked} color={color} onRetry={session.retry} onUnlock={() => openOverlay('unlock')} onHosts={() => openOverlay('hosts')} onQuit={quit} />
+        <Failed
+          message={snap.message}
+          hint={snap.hint}
+          locked={snap.locked}
+          color={color}
+          onRetry={session.retry}
+          onUnlock={() => openOverlay('unlock')}
+          runbooks={lockedRunbooks}
+          onRunbook={() => openRunbooks((runbooks) => ({ label: 'a locked server', ids: runbooksForLockedServer(runbooks).map((r) => r.id), prefill: {} }))}
+          onHosts={() => openOverlay('hosts')}
+          onQuit={quit}
+        />
       ) : null}
       {!promptDialog && snap.phase === 'ready' ? (
-        <Ready
-          grid={snap.grid}
-          server={snap.label}
-          session={session}
-          screen={screen}
-          setScreen={setScreen}
-          gridView={gridView}
-          setGridView={setGridView}
-          width={width}
-          height={height - 2 - (confirm ? 5 : 0)}
-          color={color}
-          now={now}
-          overlaid={confirm !== undefined || commandMode}
-          quit={quit}
-          setStatus={setStatus}
-          setConfirm={setConfirm}
-          setCommandMode={setCommandMode}
-          onHandOver={onHandOver}
-          exit={exit}
-          openLogs={openLogs}
-          painter={painter}
-        />
+        <RunbookOfferContext.Provider value={session.loadRunbooks ? offerForRow : undefined}>
+          <Ready
+            grid={snap.grid}
+            server={snap.label}
+            session={session}
+            screen={screen}
+            setScreen={setScreen}
+            gridView={gridView}
+            setGridView={setGridView}
+            width={width}
+            height={height - 2 - (confirm ? 5 : 0)}
+            color={color}
+            now={now}
+            overlaid={confirm !== undefined || commandMode}
+            quit={quit}
+            setStatus={setStatus}
+            setConfirm={setConfirm}
+            setCommandMode={setCommandMode}
+            onHandOver={onHandOver}
+            exit={exit}
+            openLogs={openLogs}
+            painter={painter}
+          />
+        </RunbookOfferContext.Provider>
       ) : null}
       {confirm ? (
         <ConfirmDialog
@@ -221,6 +369,7 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
             if (cmd.name === 'hosts') return openOverlay('hosts');
             if (cmd.name === 'audit') return openOverlay('audit');
             if (cmd.name === 'backups') return openBackups();
+            if (cmd.name === 'runbooks') return openRunbooks();
             if (cmd.name === 'logs') return cmd.args.length ? openLogs(cmd.args) : setStatus({ text: 'which service? :logs api worker', level: 'warn' });
           }}
         />

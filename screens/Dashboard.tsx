@@ -1,4 +1,4 @@
-import React, { useEffect, useLayoutEffect, useMemo, useState } from 'react';
+import React, { createContext, useContext, useEffect, useLayoutEffect, useMemo, useState } from 'react';
 import { Box, Text } from 'ink';
 import { useKeypress } from '../components/use-keypress.js';
 import { Table } from '../components/Table.js';
@@ -10,7 +10,8 @@ import { gridLines, moveSelection, type GridFilter } from '../src/model/grid-vie
 import type { ServiceRow } from '../src/model/grouping.js';
 import { gridColumns, gridHeaderText, gridStatusText, gridTableRows } from '../src/render/grid-table.js';
 import type { DrawnGrid } from '../src/terminal/ink/grid-painter.js';
-import { visibleDashboardKeys, type DashboardAction } from './dashboard-keys.js';
+import { offeredFaults } from '../src/runbook/run-store.js';
+import { dashboardKeysFor, visibleDashboardKeys, type DashboardAction } from './dashboard-keys.js';
 
 export type ServiceRequest = 'restart' | 'stop' | 'start' | 'recreate' | 'shell' | 'logs' | 'open';
 
@@ -37,6 +38,13 @@ export interface DashboardProps {
   painter?: { show(drawn: DrawnGrid | undefined): void } | undefined;
 }
 
+/**
+ * Set by the App when this session can run runbooks: `b` on a row with a fault that runbooks
+ * answer calls it with the row. An action context (as gemini-cli's UI has), so that the screens
+ * between the App and the grid need not pass it along.
+ */
+export const RunbookOfferContext = createContext<((row: ServiceRow) => void) | undefined>(undefined);
+
 /** What the grid remembers across the help and details screens. */
 export interface DashboardView {
   selected: string | undefined;
@@ -48,11 +56,13 @@ export function Dashboard(p: DashboardProps) {
   const [selected, setSelected] = useState<string | undefined>(p.view?.selected);
   const [filter, setFilter] = useState<GridFilter>(p.view?.filter ?? { text: '', faultedOnly: false });
   const [editingFilter, setEditingFilter] = useState(false);
-  const keys = visibleDashboardKeys(p.readonly);
+  const offerRunbook = useContext(RunbookOfferContext);
 
   const lines = useMemo(() => gridLines(p.grid.groups, filter), [p.grid.groups, filter]);
   const current = lines.find((l) => l.kind === 'service' && l.key === selected) ?? lines.find((l) => l.kind === 'service');
   const currentRow = current?.kind === 'service' ? current.row : undefined;
+  const runbookOffered = offerRunbook !== undefined && currentRow !== undefined && offeredFaults(currentRow.reasons).length > 0;
+  const keys = dashboardKeysFor(p.readonly, runbookOffered);
   const bodyHeight = Math.max(3, p.height - 5);
   const move = (d: number | 'first' | 'last') => setSelected(moveSelection(lines, currentRow?.key, d));
   const { onView } = p;
@@ -64,7 +74,9 @@ export function Dashboard(p: DashboardProps) {
       const b = findBinding(keys, input, key);
       if (!b) {
         const hidden = findBinding(visibleDashboardKeys(false), input, key);
-        if (hidden && p.readonly) p.onRefused(`read-only: ${hidden.hint} is disabled`);
+        if (hidden?.action === 'runbook') {
+          if (offerRunbook && currentRow) p.onRefused(`${currentRow.service} has no fault a runbook answers; :runbooks lists them all`);
+        } else if (hidden && p.readonly) p.onRefused(`read-only: ${hidden.hint} is disabled`);
         return;
       }
       const act = (a: DashboardAction) => {
@@ -76,6 +88,7 @@ export function Dashboard(p: DashboardProps) {
           case 'stopStart': return p.onRequest(currentRow.running > 0 ? 'stop' : 'start', currentRow);
           case 'recreate': return p.onRequest('recreate', currentRow);
           case 'shell': return p.onRequest('shell', currentRow);
+          case 'runbook': return offerRunbook?.(currentRow);
           default: return;
         }
       };

@@ -9,6 +9,7 @@ export const COMMANDS: readonly CommandDef[] = [
   { name: 'logs', description: 'follow the logs of services: :logs api worker', takesServices: true },
   { name: 'hosts', description: 'saved servers: connect, add, test, remove' },
   { name: 'backups', aliases: ['backup'], description: 'PostgreSQL backups: list, verify, back up now, wizard, test restores' },
+  { name: 'runbooks', aliases: ['rb', 'runbook'], description: 'on-call runbooks: list, search, run one step by step (p: a plan, checks only)' },
   { name: 'audit', description: 'hardening audit of this server: pass / warn / fail with evidence and the fix' },
   { name: 'unlock', description: 'check the LUKS remote-unlock setup of this server (Dropbear in the initramfs)' },
   { name: 'quit', aliases: ['q', 'q!'], description: 'quit opsdeck' },

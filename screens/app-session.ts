@@ -12,6 +12,7 @@ import type { HostsActions, HostsStore } from '../src/model/hosts-store.js';
 import type { AuditActions, AuditStore } from '../src/audit/audit-store.js';
 import type { LogsFeature } from '../src/logs/logs-feature.js';
 import type { BackupFeature } from '../src/backup/backup-feature.js';
+import type { RunbookAccess } from '../src/runbook/run-store.js';
 
 
 /** The App's contract with the session that feeds it, and the names of its screens and overlays. */
@@ -34,6 +35,8 @@ export interface AppSession extends ExternalStore<AppSessionSnapshot> {
   openAudit?(): Promise<{ store: AuditStore; actions: AuditActions }>;
   openLogs?(words: readonly string[]): Promise<LogsFeature>;
   openBackups?(): Promise<BackupFeature>;
+  loadRunbooks?: RunbookAccess['loadRunbooks'];
+  startRunbook?: RunbookAccess['startRunbook'];
 }
 
 /** A feature screen opened over the grid (or over the failed panel, for an unlock). */

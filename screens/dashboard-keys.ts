@@ -3,7 +3,7 @@ import type { KeyBinding } from '../components/key-bindings.js';
 export type DashboardAction =
   | 'down' | 'up' | 'top' | 'bottom' | 'pageDown' | 'pageUp'
   | 'open' | 'filter' | 'command' | 'faulted' | 'clear'
-  | 'restart' | 'stopStart' | 'recreate' | 'shell' | 'logs'
+  | 'restart' | 'stopStart' | 'recreate' | 'shell' | 'logs' | 'runbook'
   | 'help' | 'quit';
 
 /** `mutates` bindings change the server: hidden and refused with --readonly. */
@@ -19,6 +19,7 @@ export const dashboardKeys: readonly (KeyBinding<DashboardAction> & { mutates?: 
   { keys: [':'], action: 'command', hint: 'command', description: 'command mode (:logs api, :hosts, :help, :q)', primary: true },
   { keys: ['ctrl-z'], action: 'faulted', hint: 'faulted', description: 'show only faulted services (toggle)', primary: true },
   { keys: ['esc'], action: 'clear', hint: 'clear', description: 'clear the filter' },
+  { keys: ['b'], action: 'runbook', hint: 'runbook', description: 'runbooks for the selected service\'s fault (unhealthy, restart loop, exited non-zero); shown on such a row only', primary: true },
   { keys: ['l'], action: 'logs', hint: 'logs', description: 'follow the logs of the service', primary: true },
   { keys: ['r'], action: 'restart', hint: 'restart', description: 'restart the service (asks first)', primary: true, mutates: true },
   { keys: ['s'], action: 'stopStart', hint: 'stop/start', description: 'stop a running service, start a stopped one (asks first)', primary: true, mutates: true },
@@ -30,4 +31,10 @@ export const dashboardKeys: readonly (KeyBinding<DashboardAction> & { mutates?: 
 
 export function visibleDashboardKeys(readonly: boolean) {
   return readonly ? dashboardKeys.filter((b) => !b.mutates) : dashboardKeys;
+}
+
+/** The grid's keys for the row selected now: `b runbook` only on a row with a fault runbooks answer. */
+export function dashboardKeysFor(readonly: boolean, runbookOffered: boolean) {
+  const keys = visibleDashboardKeys(readonly);
+  return runbookOffered ? keys : keys.filter((b) => b.action !== 'runbook');
 }

@@ -8,7 +8,8 @@ import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { UserError } from '../errors.js';
 import type { Interaction } from '../runbook/runbook-runner.js';
-import type { ParamSpec, Runbook } from '../runbook/runbook-types.js';
+import { paramProblem } from '../runbook/param-check.js';
+import type { Runbook } from '../runbook/runbook-types.js';
 import { cliPrompter } from '../transport/prompter.js';
 import { readFdBytes, secretLine } from './secret-fd.js';
 
@@ -69,13 +70,6 @@ export async function secretFdParams(runbook: Runbook, words: readonly string[])
   return out;
 }
 
-/** Check a value against the parameter's pattern or list; one line naming the problem. */
-export function paramProblem(spec: ParamSpec, value: string): string | undefined {
-  if (value.includes('\0')) return `${spec.name} contains a NUL byte`;
-  if (spec.enum && !spec.enum.includes(value)) return `${spec.name} must be one of ${spec.enum.join(', ')}`;
-  if (spec.pattern && !new RegExp(`^(?:${spec.pattern})$`).test(value)) return `${spec.name} must match ${spec.pattern}`;
-  return undefined;
-}
 
 /**
  * Every parameter's value: given, else asked on a terminal (secret ones with echo off), else its

@@ -8,16 +8,14 @@
  * Also here, because the screens must not work it out themselves: which of a grid row's faults
  * runbooks are offered for, and a runbook's list entry with its text made safe to draw.
  */
-import crypto from 'node:crypto';
-import os from 'node:os';
 import { Store } from '../model/store.js';
 import { MASK } from '../docker/secret-mask.js';
 import { sanitise } from '../text/sanitise.js';
 import { runbooksFor } from './catalogue.js';
 import { RunbookRunner, type ActionPort, type Interaction, type RunnerServer } from './runbook-runner.js';
 import type { Fault, Runbook, StepKind } from './runbook-types.js';
-import { makeScrubber } from './secret-scrub.js';
-import { newRunId, runFile, TranscriptWriter } from './transcript.js';
+import { openRunTranscript, operator, startEvent } from './run-start.js';
+import { newRunId } from './transcript.js';
 import type { RunStatus, StepStatus, TranscriptEvent } from './transcript-events.js';
 
 /** Lines of output kept per step; older ones are dropped (and counted). */
@@ -376,10 +374,7 @@ export interface StartRunOptions {
 export function startRun(o: StartRunOptions): RunStore {
   const now = o.now ?? Date.now;
   const id = o.run ?? newRunId(o.runbook.id, new Date(now()));
-  const secretNames = o.runbook.params.filter((p) => p.secret).map((p) => p.name);
-  const scrub = makeScrubber(secretNames.map((n) => o.params.get(n) ?? '').filter((v) => v !== ''));
-  const file = runFile(o.runsDir, id);
-  const writer = new TranscriptWriter(file, scrub);
+  const { file, writer, scrub, secretNames } = openRunTranscript(o.runbook, o.params, o.runsDir, id);
   const store = new RunStore({
     runbook: o.runbook,
     run: id,
@@ -398,23 +393,18 @@ export function startRun(o: StartRunOptions): RunStore {
     }
     store.apply(e);
   };
-  const shown: Record<string, string> = {};
-  for (const [k, v] of o.params) shown[k] = secretNames.includes(k) ? MASK : v;
-  emit({
-    t: 'start',
-    run: id,
-    at: new Date(now()).toISOString(),
-    runbook: o.runbook.id,
-    title: o.runbook.title,
-    source: o.runbook.source,
-    digest: crypto.createHash('sha256').update(o.runbook.text).digest('hex'),
-    user: o.user ?? osUser(),
-    from: o.from ?? os.hostname(),
-    server: { profile: o.profile, host: o.host, fingerprint: o.fingerprint },
-    params: shown,
-    secretParams: secretNames,
-    plan: o.plan,
-  });
+  emit(
+    startEvent({
+      run: id,
+      at: new Date(now()),
+      runbook: o.runbook,
+      params: o.params,
+      secretNames,
+      server: { profile: o.profile, host: o.host, fingerprint: o.fingerprint },
+      plan: o.plan,
+      who: { user: o.user ?? operator().user, from: o.from ?? operator().from },
+    }),
+  );
   const runner = new RunbookRunner({
     runbook: o.runbook,
     params: o.params,
@@ -431,14 +421,6 @@ export function startRun(o: StartRunOptions): RunStore {
   store.setStopper(() => runner.stop());
   runner.run().catch((err: unknown) => store.fail(scrub(err instanceof Error ? err.message : String(err))));
   return store;
-}
-
-function osUser(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return process.env.USER ?? 'unknown';
-  }
 }
 
 /** The grid's fault reasons runbooks are offered for, in the order they are asked about. */

@@ -9,6 +9,9 @@ import { sanitise } from '../text/sanitise.js';
 import type { ExecStream } from '../transport/exec-types.js';
 import type { ActionBody, Runbook, Step, RunbookTarget } from './runbook-types.js';
 import { parseCaptures, shellProgram } from './shell-step.js';
+import { StepOutput, type OutputStream } from './step-output.js';
+
+export type { OutputStream };
 import type { StepEndEvent, TranscriptEvent } from './transcript-events.js';
 import { evaluateWhen, parseWhen, whenNames, type StepOutcome, type WhenScope } from './when-expr.js';
 
@@ -16,7 +19,6 @@ export interface RunnerServer {
   execStream(argv: readonly string[], opts?: { stdin?: Buffer | string }): Promise<ExecStream>;
 }
 
-export type OutputStream = 'stdout' | 'stderr' | 'info';
 
 export interface ActionResult {
   ok: boolean;
@@ -81,7 +83,6 @@ export interface RunnerOptions {
 const POLL_EXEC_MAX_MS = 30_000;
 /** The client's own bound, past the server's `timeout`: a connection that hangs still ends the step. */
 const CLIENT_GRACE_MS = 10_000;
-const OUTPUT_FLUSH = 64 * 1024;
 
 type EndStatus = StepEndEvent['status'];
 interface StepResult {
@@ -212,7 +213,7 @@ export class RunbookRunner {
       }
     }
     if (step.kind === 'manual') {
-      const text = step.body.type === 'manual' ? step.body.text : command;
+      const text = this.#clean(step.body.type === 'manual' ? step.body.text : command);
       const answer = await this.#o.interaction.acknowledge({ step, text });
       this.#o.emit({ t: 'ack', at: this.#iso(), step: step.id, answer });
       if (answer === 'stop') this.#stopRequested = true;
@@ -430,93 +431,4 @@ export class RunbookRunner {
 
 function showWord(w: string): string {
   return w === '' || /[\s'"\\$`]/.test(w) ? JSON.stringify(w) : w;
-}
-
-/**
- * A shell step's stdout and stderr, passed on as complete lines (a chunk can end mid-line, or in
- * the middle of a multi-byte character), until the boundary line: what follows it is captures.
- */
-class StepOutput {
-  #out = '';
-  #err = '';
-  #captures = '';
-  #afterBoundary = false;
-  #heldBlank = false;
-  readonly #decoderOut = new TextDecoder();
-  readonly #decoderErr = new TextDecoder();
-
-  constructor(
-    private readonly boundary: string,
-    private readonly sink: (stream: OutputStream, text: string) => void,
-  ) {}
-
-  stdout(b: Buffer): void {
-    const text = this.#decoderOut.decode(b, { stream: true });
-    if (this.#afterBoundary) {
-      this.#captures += text;
-      return;
-    }
-    this.#out += text;
-    const cut = this.#out.lastIndexOf('\n');
-    if (cut < 0 && this.#out.length < OUTPUT_FLUSH) return;
-    const complete = cut < 0 ? this.#out : this.#out.slice(0, cut + 1);
-    this.#out = cut < 0 ? '' : this.#out.slice(cut + 1);
-    this.#lines(complete);
-    if (this.#afterBoundary) {
-      this.#captures += this.#out;
-      this.#out = '';
-    }
-  }
-
-  #lines(text: string): void {
-    let shown = '';
-    const lines = text.split('\n');
-    const last = lines.pop() ?? '';
-    for (let k = 0; k < lines.length; k++) {
-      const line = lines[k]!;
-      if (this.#afterBoundary) {
-        this.#captures += `${line}\n`;
-        continue;
-      }
-      if (line === this.boundary) {
-        // The wrapper's printf starts with a newline so the boundary is a line of its own;
-        // that blank line is the wrapper's, not the step's.
-        this.#heldBlank = false;
-        this.#afterBoundary = true;
-        continue;
-      }
-      if (this.#heldBlank) shown += '\n';
-      this.#heldBlank = line === '';
-      if (!this.#heldBlank) shown += `${line}\n`;
-    }
-    if (this.#afterBoundary) this.#captures += last;
-    else if (last !== '') shown += last;
-    if (shown !== '') this.sink('stdout', shown);
-  }
-
-  stderr(b: Buffer): void {
-    this.#err += this.#decoderErr.decode(b, { stream: true });
-    const cut = this.#err.lastIndexOf('\n');
-    if (cut < 0 && this.#err.length < OUTPUT_FLUSH) return;
-    const complete = cut < 0 ? this.#err : this.#err.slice(0, cut + 1);
-    this.#err = cut < 0 ? '' : this.#err.slice(cut + 1);
-    this.sink('stderr', complete);
-  }
-
-  end(): void {
-    const rest = this.#out + this.#decoderOut.decode();
-    this.#out = '';
-    if (rest !== '') this.#lines(rest.endsWith('\n') ? rest : `${rest}\n`);
-    if (this.#heldBlank && !this.#afterBoundary) this.sink('stdout', '\n');
-    const err = this.#err + this.#decoderErr.decode();
-    if (err !== '') this.sink('stderr', err);
-  }
-
-  sawBoundary(): boolean {
-    return this.#afterBoundary;
-  }
-
-  captureText(): string {
-    return this.#captures;
-  }
 }

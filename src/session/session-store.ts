@@ -15,6 +15,9 @@ import { createLogsFeature } from '../logs/logs-feature.js';
 import type { LogViewRequest } from '../logs/logs-feature.js';
 import { createBackupFeature, profileSettingsSaver } from '../backup/backup-feature.js';
 import { ProfileStore } from '../config/profile-store.js';
+import type { ActionPort, RunnerServer } from '../runbook/runbook-runner.js';
+import type { Runbook } from '../runbook/runbook-types.js';
+import type { RunStore } from '../runbook/run-store.js';
 
 export type SessionSnapshot =
   | { phase: 'connecting'; label: string; step: string | undefined }
@@ -29,6 +32,11 @@ export interface SessionOptions {
   env?: NodeJS.ProcessEnv;
   /** Reads `:logs` words as `opsdeck logs` does; the CLI passes its own parser in, so that this room does not reach up into it. */
   logsRequestFromWords?: (words: readonly string[]) => LogViewRequest | Promise<LogViewRequest>;
+  /**
+   * The typed actions a runbook step runs (restart, logs, backup …) over a connection: the CLI's
+   * own port, passed in for the same reason as logsRequestFromWords.
+   */
+  runbookActions?: (conn: ServerConnection) => ActionPort | Promise<ActionPort>;
 }
 
 /**
@@ -132,6 +140,51 @@ export class SessionStore extends Store<SessionSnapshot> {
     if (!this.#conn) throw new Error('not connected');
     return openUnlockCheck(this.#conn, this.#opts.flags ?? {}, this.#opts.env);
   };
+
+  /** The runbooks there are: the shipped ones and the operator's (--config / OPSDECK_CONFIG, OPSDECK_RUNBOOKS). */
+  readonly loadRunbooks = async (): Promise<{ runbooks: Runbook[]; problems: string[] }> => {
+    const { loadCatalogue, runbookDirectories } = await import('../runbook/catalogue.js');
+    const { runbooks, problems } = loadCatalogue(runbookDirectories(this.#storeOptions()));
+    return { runbooks, problems: problems.map((p) => sanitise(p)) };
+  };
+
+  /**
+   * Start a runbook over the live connection; its transcript goes where `opsdeck runbook log`
+   * reads them. A read-only session runs plans only (check steps). Without a connection (a locked
+   * server) manual steps still work and everything that needs the server fails as not connected.
+   */
+  readonly startRunbook = async (runbook: Runbook, params: ReadonlyMap<string, string>, opts: { plan: boolean }): Promise<RunStore> => {
+    if (this.readonly && !opts.plan) throw new UserError('read-only: runbooks run only as plans (p) with --readonly');
+    const [{ startRun }, { runsDirectory }] = await Promise.all([import('../runbook/run-store.js'), import('../runbook/transcript.js')]);
+    const conn = this.#conn;
+    const target = this.#target;
+    const offline = `not connected: ${target.label} does not answer`;
+    const server: RunnerServer = conn ?? { execStream: () => Promise.reject(new Error(offline)) };
+    let actions: ActionPort = { run: async () => ({ ok: false, code: null, message: offline }) };
+    if (conn) {
+      const make = this.#opts.runbookActions;
+      actions = make ? await make(conn) : { run: async () => ({ ok: false, code: null, message: 'typed actions are not available in this session' }) };
+    }
+    const hop = conn?.hops().at(-1);
+    return startRun({
+      runbook,
+      params,
+      plan: opts.plan,
+      server,
+      serverName: target.label,
+      profile: target.label,
+      host: target.kind === 'ssh' ? target.host : 'local',
+      fingerprint: hop ? hop.hostKey.fingerprint : null,
+      production: target.profile?.environment === 'production',
+      actions,
+      runsDir: runsDirectory(this.#storeOptions()),
+    });
+  };
+
+  #storeOptions(): { configPath?: string; env?: NodeJS.ProcessEnv } {
+    const configPath = this.#opts.flags?.config;
+    return { ...(configPath ? { configPath } : {}), ...(this.#opts.env ? { env: this.#opts.env } : {}) };
+  }
 
   readonly retry = (): void => {
     if (this.getSnapshot().phase === 'failed') void this.start();

@@ -2,9 +2,7 @@
  * opsdeck runbook list|show|run|resume|log: on-call runbooks from the command line. A run's exit
  * code: 0 done, 1 a step failed or the run was stopped, 2 error (a bad runbook, no connection).
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import type { CommandContext, CommandSpec } from '../command.js';
 import { connectionOptions } from '../connection-options.js';
 import { EXIT, UserError } from '../../errors.js';
@@ -15,8 +13,8 @@ import { cliInteraction, collectParams, paramFlags, secretFdParams, type PromptI
 import { findRunbook, loadCatalogue, runbookDirectories } from '../../runbook/catalogue.js';
 import { RunbookRunner, type ResumePoint, type RunStatus } from '../../runbook/runbook-runner.js';
 import { RunbookError, type Runbook } from '../../runbook/runbook-types.js';
-import { makeScrubber } from '../../runbook/secret-scrub.js';
-import { listRuns, newRunId, readTranscript, runFile, runsDirectory, runState, TranscriptWriter } from '../../runbook/transcript.js';
+import { openRunTranscript, operator, runbookDigest, startEvent } from '../../runbook/run-start.js';
+import { listRuns, newRunId, readTranscript, runFile, runsDirectory, runState } from '../../runbook/transcript.js';
 import type { StepEndEvent, TranscriptEvent } from '../../runbook/transcript-events.js';
 import { transcriptMarkdown } from '../../runbook/transcript-markdown.js';
 import { MASK } from '../../docker/secret-mask.js';
@@ -150,7 +148,7 @@ const resume: CommandSpec = {
     if (state.start.plan) throw new UserError(`${runId} was a plan: there is nothing to resume`, { hint: `Run it: opsdeck runbook run ${state.start.runbook}` });
     if (state.ended?.status === 'done') throw new UserError(`${runId} is done: there is nothing to resume`);
     const runbook = find(ctx, state.start.source.startsWith('builtin:') ? state.start.runbook : state.start.source);
-    const digest = sha256(runbook.text);
+    const digest = runbookDigest(runbook);
     if (digest !== state.start.digest) ctx.stderr.write(`! ${runbook.source} changed since the run started: the steps are matched by id\n`);
     // Secrets were never written down: ask again. Other values come from the transcript.
     const given = new Map<string, string>();
@@ -206,9 +204,6 @@ function promptIO(ctx: CommandContext): PromptIO {
   return { stdin: ctx.stdin as PromptIO['stdin'], stderr: ctx.stderr };
 }
 
-function sha256(text: string): string {
-  return crypto.createHash('sha256').update(text).digest('hex');
-}
 
 interface ExecuteOptions {
   id: string;
@@ -217,10 +212,7 @@ interface ExecuteOptions {
 }
 
 async function execute(ctx: CommandContext, conn: ServerConnection, runbook: Runbook, params: Map<string, string>, opts: ExecuteOptions): Promise<number> {
-  const secretNames = runbook.params.filter((p) => p.secret).map((p) => p.name);
-  const scrub = makeScrubber(secretNames.map((n) => params.get(n) ?? '').filter((v) => v !== ''));
-  const file = runFile(runsDirectory(storeOpts(ctx)), opts.id);
-  const writer = new TranscriptWriter(file, scrub);
+  const { file, writer, scrub } = openRunTranscript(runbook, params, runsDirectory(storeOpts(ctx)), opts.id);
   const asJson = ctx.values.json === true;
   const print = eventPrinter(asJson ? ctx.stderr : ctx.stdout, ctx.stderr);
   const ends: StepEndEvent[] = [];
@@ -230,26 +222,11 @@ async function execute(ctx: CommandContext, conn: ServerConnection, runbook: Run
     if (!asJson || (ctx.stderr as { isTTY?: boolean }).isTTY === true) print(e);
   };
   const hop = conn.hops().at(-1);
-  const who = { user: safeUser(), from: os.hostname() };
-  const at = new Date().toISOString();
-  if (opts.resume) emit({ t: 'resume', at, ...who, after: opts.resume.lastCompleted });
+  if (opts.resume) emit({ t: 'resume', at: new Date().toISOString(), ...operator(), after: opts.resume.lastCompleted });
   else {
-    const shown: Record<string, string> = {};
-    for (const [k, v] of params) shown[k] = secretNames.includes(k) ? MASK : v;
-    emit({
-      t: 'start',
-      run: opts.id,
-      at,
-      runbook: runbook.id,
-      title: runbook.title,
-      source: runbook.source,
-      digest: sha256(runbook.text),
-      ...who,
-      server: { profile: conn.target.label, host: conn.target.kind === 'ssh' ? conn.target.host : 'local', fingerprint: hop ? hop.hostKey.fingerprint : null },
-      params: shown,
-      secretParams: secretNames,
-      plan: opts.plan,
-    });
+    const secretNames = runbook.params.filter((p) => p.secret).map((p) => p.name);
+    const server = { profile: conn.target.label, host: conn.target.kind === 'ssh' ? conn.target.host : 'local', fingerprint: hop ? hop.hostKey.fingerprint : null };
+    emit(startEvent({ run: opts.id, at: new Date(), runbook, params, secretNames, server, plan: opts.plan }));
   }
   const runner = new RunbookRunner({
     runbook,
@@ -281,14 +258,6 @@ async function execute(ctx: CommandContext, conn: ServerConnection, runbook: Run
     if (status !== 'done' && !opts.plan) ctx.stderr.write(`resume with: opsdeck runbook resume ${opts.id}\n`);
   }
   return status === 'done' ? EXIT.ok : EXIT.degraded;
-}
-
-function safeUser(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return process.env.USER ?? 'unknown';
-  }
 }
 
 /**
