@@ -1,4 +1,4 @@
-import React, { useState } from 'react';
+import React, { useRef, useState } from 'react';
 import { Box, Text } from 'ink';
 import { useKeypress } from '../components/use-keypress.js';
 import Spinner from 'ink-spinner';
@@ -55,10 +55,17 @@ export function Hosts({ hosts, actions, width, height, color, readonly = false, 
   const c = (name: string | undefined) => (color ? name : undefined);
 
   const index = Math.max(0, s.rows.findIndex((r) => r.name === selected));
+  // Keys of one read (arrows held over SSH) are handled before React renders again: they move
+  // from the ref, and enter acts on the row they reached.
+  const selectedRef = useRef(selected);
+  if (!s.rows.some((r) => r.name === selectedRef.current)) selectedRef.current = s.rows[index]?.name;
+  const picked = (): HostRow | undefined => s.rows[Math.max(0, s.rows.findIndex((r) => r.name === selectedRef.current))];
   const current: HostRow | undefined = s.rows[index];
-  const move = (to: number) => {
+  const move = (to: (from: number) => number) => {
     if (s.rows.length === 0) return;
-    setSelected(s.rows[Math.min(s.rows.length - 1, Math.max(0, to))]!.name);
+    const name = s.rows[Math.min(s.rows.length - 1, Math.max(0, to(Math.max(0, s.rows.findIndex((r) => r.name === selectedRef.current)))))]!.name;
+    selectedRef.current = name;
+    setSelected(name);
   };
 
   useKeypress(
@@ -68,27 +75,33 @@ export function Hosts({ hosts, actions, width, height, color, readonly = false, 
       if (b.action !== 'back' && b.action !== 'help') actions.clearNotice();
       switch (b.action) {
         case 'down':
-          return move(index + 1);
+          return move((i) => i + 1);
         case 'up':
-          return move(index - 1);
+          return move((i) => i - 1);
         case 'top':
-          return move(0);
+          return move(() => 0);
         case 'bottom':
-          return move(s.rows.length - 1);
-        case 'pick':
-          if (current) onPick(current.name);
+          return move(() => s.rows.length - 1);
+        case 'pick': {
+          const row = picked();
+          if (row) onPick(row.name);
           return;
-        case 'test':
-          if (current) actions.test(current.name);
+        }
+        case 'test': {
+          const row = picked();
+          if (row) actions.test(row.name);
           return;
+        }
         case 'add':
           if (s.fileError) return;
           return setForm({ step: 0, values: {}, error: undefined });
-        case 'default':
-          if (current) actions.toggleDefault(current.name);
+        case 'default': {
+          const row = picked();
+          if (row) actions.toggleDefault(row.name);
           return;
+        }
         case 'remove':
-          if (current) setRemoving(current);
+          if (picked()) setRemoving(picked());
           return;
         case 'reload':
           return actions.reload();
@@ -111,6 +124,7 @@ export function Hosts({ hosts, actions, width, height, color, readonly = false, 
     const r = actions.add({ name: values.name ?? '', destination: values.destination ?? '', socket: values.socket ?? '', composeDir: values.composeDir ?? '' });
     if (r.ok) {
       setForm(undefined);
+      selectedRef.current = r.name;
       setSelected(r.name);
       return;
     }

@@ -55,10 +55,12 @@ export function RunbookRun({ store, actions, width, height, color, onBack, onHel
   const rightWidth = Math.max(20, width - leftWidth - 2);
   const outputRows = Math.max(1, bodyHeight - 3);
 
-  const pick = (i: number) => {
-    const s = snap.steps[Math.min(snap.steps.length - 1, Math.max(0, i))];
-    if (!s) return;
-    setPicked(s.id);
+  // From the latest pick, not this render's: several keys can arrive in one read.
+  const move = (delta: number) => {
+    setPicked((prev) => {
+      const from = Math.max(0, snap.steps.findIndex((s) => s.id === (prev ?? snap.current ?? snap.steps[0]?.id)));
+      return snap.steps[Math.min(snap.steps.length - 1, Math.max(0, from + delta))]?.id ?? prev;
+    });
     setScroll(0);
   };
   const maxScroll = step ? Math.max(0, step.lines.length - outputRows) : 0;
@@ -67,8 +69,8 @@ export function RunbookRun({ store, actions, width, height, color, onBack, onHel
     const b = findBinding(runbookRunKeys, input, key);
     if (!b) return;
     switch (b.action) {
-      case 'down': return pick(index + 1);
-      case 'up': return pick(index - 1);
+      case 'down': return move(1);
+      case 'up': return move(-1);
       case 'follow':
         setPicked(undefined);
         return setScroll(0);

@@ -64,8 +64,17 @@ export function Runbooks(p: RunbooksProps) {
     return q ? base.filter((e) => [e.id, e.title, e.faults].some((t) => t.toLowerCase().includes(q))) : base;
   }, [p.entries, p.offer, offered, search]);
   const index = Math.max(0, shown.findIndex((e) => e.runbook.id === selected));
+  // Keys of one read are handled before React renders again: the selection they move and the
+  // runbook enter starts come from this ref, not from this render's state.
+  const selectedRef = useRef(selected);
+  selectedRef.current = shown.some((e) => e.runbook.id === selectedRef.current) ? selectedRef.current : shown[index]?.runbook.id;
+  const at = (): number => Math.max(0, shown.findIndex((e) => e.runbook.id === selectedRef.current));
   const current = shown[index];
-  const move = (to: number) => setSelected(shown[Math.min(shown.length - 1, Math.max(0, to))]?.runbook.id);
+  const move = (to: (from: number) => number) => {
+    const id = shown[Math.min(shown.length - 1, Math.max(0, to(at())))]?.runbook.id;
+    selectedRef.current = id;
+    setSelected(id);
+  };
 
   useKeypress(
     (input, key) => {
@@ -73,17 +82,22 @@ export function Runbooks(p: RunbooksProps) {
       if (!b) return;
       setNotice(undefined);
       switch (b.action) {
-        case 'down': return move(index + 1);
-        case 'up': return move(index - 1);
-        case 'top': return move(0);
-        case 'bottom': return move(shown.length - 1);
+        case 'down': return move((i) => i + 1);
+        case 'up': return move((i) => i - 1);
+        case 'top': return move(() => 0);
+        case 'bottom': return move(() => shown.length - 1);
         case 'search': return setSearching(true);
         case 'all': return p.offer ? setShowAll((a) => !a) : undefined;
-        case 'run':
-          if (!current) return;
+        case 'run': {
+          const chosen = shown[at()];
+          if (!chosen) return;
           if (p.readonly) return setNotice('read-only: runbooks run only as plans (p)');
-          return setForm({ entry: current, plan: false });
-        case 'plan': return current ? setForm({ entry: current, plan: true }) : undefined;
+          return setForm({ entry: chosen, plan: false });
+        }
+        case 'plan': {
+          const chosen = shown[at()];
+          return chosen ? setForm({ entry: chosen, plan: true }) : undefined;
+        }
         case 'help': return p.onHelp();
         case 'back': return p.onBack();
       }

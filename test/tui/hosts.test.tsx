@@ -93,6 +93,14 @@ describe('Hosts screen: the list', () => {
     expect(calls).toEqual(['pick:lab', 'pick:prod', 'pick:prod', 'pick:lab', 'help', 'back']);
   });
 
+  it('arrow keys and enter in one read act on the row the arrows reached', async () => {
+    seedProfiles();
+    const { app, calls } = real();
+    await app.ready();
+    await app.press(`${KEY.down}${KEY.enter}${KEY.up}${KEY.enter}`);
+    expect(calls).toEqual(['pick:prod', 'pick:lab']);
+  });
+
   it('says how to add one when nothing is saved', async () => {
     const { app } = real();
     await app.ready();

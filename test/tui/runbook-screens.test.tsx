@@ -121,6 +121,20 @@ function list(props: Partial<React.ComponentProps<typeof Runbooks>> = {}) {
 }
 
 describe('Runbooks list', () => {
+  it('keys that arrive in one read move one by one, and enter opens the runbook they reached', async () => {
+    const { ui } = list();
+    await ui.ready();
+    const ids = ui
+      .frame()
+      .split('\n')
+      .map((l) => /^[ ›>]?\s*([a-z][a-z0-9-]+) {1,}[A-Z]/.exec(l)?.[1])
+      .filter((id): id is string => id !== undefined);
+    expect(ids, ui.frame()).toHaveLength(4);
+    await ui.press(`${KEY.down}${KEY.down}${KEY.enter}`);
+    expect(ui.frame()).toContain(`Run ${ids[2]}:`);
+    ui.unmount();
+  });
+
   it('lists id, title, the faults each answers and its source, and the files that could not be used', async () => {
     const { ui } = list({ problems: ['/home/ops/.config/opsdeck/runbooks/bad.md:3: unknown key \'stepz\''] });
     await ui.ready();
@@ -269,6 +283,17 @@ function runScreen(store: RunStore, height = 24) {
 }
 
 describe('the run screen', () => {
+  it('arrow keys in one read move one step each', async () => {
+    const store = runStore();
+    const { ui } = runScreen(store);
+    await ui.ready();
+    store.apply(ev.start('look', 'opsdeck status'));
+    await ui.waitFor((x) => x.includes('▸ look [check]'));
+    await ui.press(`${KEY.up}${KEY.down}${KEY.down}`);
+    expect(ui.frame()).toMatch(/▸ tell \[manual\]/);
+    ui.unmount();
+  });
+
   it('shows each step with its state and the followed step\'s output, bounded', async () => {
     const store = runStore({ maxLines: 4 });
     const { ui } = runScreen(store);
