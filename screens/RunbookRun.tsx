@@ -3,6 +3,7 @@ import { Box, Text } from 'ink';
 import Spinner from 'ink-spinner';
 import { useKeypress } from '../components/use-keypress.js';
 import { KeyHints } from '../components/KeyHints.js';
+import { SecretInput } from '../components/SecretInput.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { TextInput } from '../components/TextInput.js';
 import { findBinding } from '../components/key-bindings.js';
@@ -36,9 +37,11 @@ export function RunbookRun({ store, actions, width, height, color, onBack, onHel
   const snap = useStore(store);
   const [picked, setPicked] = useState<string | undefined>();
   const [scroll, setScroll] = useState(0);
-  const [askStop, setAskStop] = useState(false);
+  const [askStopWanted, setAskStop] = useState(false);
   const running = snap.status === 'running';
-  // A run that ended while "stop the run?" was asked needs no answer any more.
+  // A run that ended while "stop the run?" was asked needs no answer any more: the question is
+  // drawn only while the run runs (in the same frame as the end, not one effect later).
+  const askStop = askStopWanted && running;
   useEffect(() => {
     if (!running) setAskStop(false);
   }, [running]);
@@ -184,7 +187,7 @@ function StatusLine({ snap, color }: { snap: RunSnapshot; color: boolean }) {
     const text = snap.stopping
       ? 'stopping… (the current step is being interrupted)'
       : snap.prompt
-        ? `waiting for you: ${snap.prompt.kind === 'confirm' ? 'confirm' : 'manual step'} ${snap.prompt.step}`
+        ? `waiting for you: ${PROMPT_NAME[snap.prompt.kind]} ${snap.prompt.step}`
         : at >= 0
           ? `running step ${at + 1} of ${snap.steps.length}: ${snap.current}`
           : 'starting…';
@@ -202,6 +205,8 @@ function StatusLine({ snap, color }: { snap: RunSnapshot; color: boolean }) {
   );
 }
 
+const PROMPT_NAME: Record<RunPrompt['kind'], string> = { confirm: 'confirm', acknowledge: 'manual step', secret: 'passphrase for' };
+
 function commandLines(command: string, height: number): string {
   const lines = command.split('\n');
   const max = Math.max(3, Math.min(MAX_COMMAND_LINES, height - 16));
@@ -215,6 +220,15 @@ function promptRows(p: RunPrompt, height: number): number {
 
 function PromptDialog({ prompt, actions, width, height, color }: { prompt: RunPrompt; actions: RunActions; width: number; height: number; color: boolean }) {
   if (prompt.kind === 'acknowledge') return <ManualDialog prompt={prompt} actions={actions} width={width} color={color} />;
+  if (prompt.kind === 'secret') {
+    // Read with echo off; only its length is ever drawn (SecretInput), never a character.
+    return (
+      <Box flexDirection="column" borderStyle="round" paddingX={1} width={width}>
+        <Text bold>{`Step ${prompt.step}: ${prompt.title}`}</Text>
+        <SecretInput prompt={prompt.text} onSubmit={(secret) => actions.answerSecret(prompt.id, secret)} onCancel={() => actions.answerSecret(prompt.id, null)} />
+      </Box>
+    );
+  }
   const command = commandLines(prompt.command, height);
   if (!prompt.typeServerName) {
     return (

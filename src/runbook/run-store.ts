@@ -50,7 +50,8 @@ export interface RunStepView {
 
 export type RunPrompt =
   | { kind: 'confirm'; id: number; step: string; title: string; command: string; server: string; typeServerName: boolean }
-  | { kind: 'acknowledge'; id: number; step: string; title: string; text: string };
+  | { kind: 'acknowledge'; id: number; step: string; title: string; text: string }
+  | { kind: 'secret'; id: number; step: string; title: string; text: string };
 
 export interface RunSnapshot {
   run: string;
@@ -83,6 +84,7 @@ export type AcknowledgeReply = 'done' | 'skip' | 'stop';
 export interface RunActions {
   confirm(id: number, reply: ConfirmReply): void;
   acknowledge(id: number, answer: AcknowledgeReply): void;
+  answerSecret(id: number, secret: Buffer | null): void;
   /** Stop after (by interrupting) the current step; a question waiting is answered no / stop. */
   stop(): void;
 }
@@ -109,9 +111,17 @@ interface StepAcc {
 
 type Pending =
   | { prompt: Extract<RunPrompt, { kind: 'confirm' }>; resolve: (r: ConfirmReply) => void }
-  | { prompt: Extract<RunPrompt, { kind: 'acknowledge' }>; resolve: (r: AcknowledgeReply) => void };
+  | { prompt: Extract<RunPrompt, { kind: 'acknowledge' }>; resolve: (r: AcknowledgeReply) => void }
+  | { prompt: Extract<RunPrompt, { kind: 'secret' }>; resolve: (r: Buffer | null) => void };
 
 const clean = (s: string): string => sanitise(s, { multiline: true });
+
+/** A question nobody will answer any more gets the answer that runs nothing. */
+function refuse(p: Pending | undefined): void {
+  if (p?.prompt.kind === 'confirm') (p.resolve as (r: ConfirmReply) => void)({ answer: 'no' });
+  else if (p?.prompt.kind === 'acknowledge') (p.resolve as (r: AcknowledgeReply) => void)('stop');
+  else if (p) (p.resolve as (r: Buffer | null) => void)(null);
+}
 const oneLine = (s: string): string => sanitise(s);
 
 export class RunStore extends Store<RunSnapshot> implements RunActions {
@@ -218,6 +228,24 @@ export class RunStore extends Store<RunSnapshot> implements RunActions {
         const prompt = { kind: 'acknowledge' as const, id: ++this.#promptSeq, step: req.step.id, title: oneLine(req.step.title), text: clean(req.text) };
         this.#ask({ prompt, resolve });
       }),
+    askSecret: (req) =>
+      new Promise<Buffer | null>((resolve) => {
+        if (this.#meta.stopping || this.#meta.status !== 'running') return resolve(null);
+        const prompt = { kind: 'secret' as const, id: ++this.#promptSeq, step: req.step.id, title: oneLine(req.step.title), text: oneLine(req.prompt) };
+        this.#ask({ prompt, resolve });
+      }),
+  };
+
+  /** The masked input's answer (null: cancelled). The Buffer goes to whoever asked, who zeroes it. */
+  readonly answerSecret = (id: number, secret: Buffer | null): void => {
+    const p = this.#pending;
+    if (!p || p.prompt.id !== id || p.prompt.kind !== 'secret') {
+      secret?.fill(0);
+      return;
+    }
+    this.#pending = undefined;
+    this.#publish();
+    (p.resolve as (r: Buffer | null) => void)(secret);
   };
 
   readonly confirm = (id: number, reply: ConfirmReply): void => {
@@ -243,8 +271,7 @@ export class RunStore extends Store<RunSnapshot> implements RunActions {
     const p = this.#pending;
     this.#pending = undefined;
     this.#publish();
-    if (p?.prompt.kind === 'confirm') (p.resolve as (r: ConfirmReply) => void)({ answer: 'no' });
-    else if (p) (p.resolve as (r: AcknowledgeReply) => void)('stop');
+    refuse(p);
   };
 
   #ask(p: Pending): void {
@@ -264,8 +291,7 @@ export class RunStore extends Store<RunSnapshot> implements RunActions {
       resumeCommand: status !== 'done' && !this.#meta.plan ? `opsdeck runbook resume ${this.#meta.run}` : undefined,
     };
     this.#publish();
-    if (p?.prompt.kind === 'confirm') (p.resolve as (r: ConfirmReply) => void)({ answer: 'no' });
-    else if (p) (p.resolve as (r: AcknowledgeReply) => void)('stop');
+    refuse(p);
   }
 
   #step(id: string, title?: string, kind?: string): StepAcc {

@@ -30,8 +30,16 @@ export interface ActionResult {
 }
 
 /** The typed opsdeck actions (restart, logs, backup …), implemented above this room. */
+export interface ActionContext {
+  output: (stream: OutputStream, text: string) => void;
+  signal: AbortSignal;
+  target: RunbookTarget;
+  /** Ask the person for a secret (unlock's passphrase) where the interaction can; null: not given. */
+  askSecret?: (prompt: string) => Promise<Buffer | null>;
+}
+
 export interface ActionPort {
-  run(argv: readonly string[], ctx: { output: (stream: OutputStream, text: string) => void; signal: AbortSignal; target: RunbookTarget }): Promise<ActionResult>;
+  run(argv: readonly string[], ctx: ActionContext): Promise<ActionResult>;
 }
 
 export interface ConfirmRequest {
@@ -46,6 +54,8 @@ export interface ConfirmRequest {
 export interface Interaction {
   confirm(req: ConfirmRequest): Promise<{ answer: 'yes' | 'no'; typed?: string }>;
   acknowledge(req: { step: Step; text: string }): Promise<'done' | 'skip' | 'stop'>;
+  /** A secret read with echo off; the Buffer is the caller's to zero. Absent: nothing can be asked. */
+  askSecret?(req: { step: Step; prompt: string }): Promise<Buffer | null>;
 }
 
 export type RunStatus = 'done' | 'failed' | 'stopped';
@@ -327,6 +337,7 @@ export class RunbookRunner {
         },
         signal,
         target: this.#o.runbook.target,
+        ...(this.#o.interaction.askSecret ? { askSecret: (prompt: string) => this.#o.interaction.askSecret!({ step, prompt: this.#clean(prompt) }) } : {}),
       });
       const captures = new Map(Object.entries(r.captures ?? {}));
       if (show || r.ok) this.#info(step, r.message);

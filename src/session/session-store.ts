@@ -15,7 +15,7 @@ import { createLogsFeature } from '../logs/logs-feature.js';
 import type { LogViewRequest } from '../logs/logs-feature.js';
 import { createBackupFeature, profileSettingsSaver } from '../backup/backup-feature.js';
 import { ProfileStore } from '../config/profile-store.js';
-import type { ActionPort, RunnerServer } from '../runbook/runbook-runner.js';
+import type { ActionContext, ActionPort, ActionResult as RunbookActionResult, RunnerServer } from '../runbook/runbook-runner.js';
 import type { Runbook } from '../runbook/runbook-types.js';
 import type { RunStore } from '../runbook/run-store.js';
 
@@ -159,12 +159,24 @@ export class SessionStore extends Store<SessionSnapshot> {
     const conn = this.#conn;
     const target = this.#target;
     const offline = `not connected: ${target.label} does not answer`;
-    const server: RunnerServer = conn ?? { execStream: () => Promise.reject(new Error(offline)) };
-    let actions: ActionPort = { run: async () => ({ ok: false, code: null, message: offline }) };
-    if (conn) {
-      const make = this.#opts.runbookActions;
-      actions = make ? await make(conn) : { run: async () => ({ ok: false, code: null, message: 'typed actions are not available in this session' }) };
-    }
+    // The connection is looked up at each step, not once: a run that unlocks the server goes on
+    // over the connection the session opens once the server is back.
+    const server: RunnerServer = { execStream: (argv, o) => (this.#conn ? this.#conn.execStream(argv, o) : Promise.reject(new Error(offline))) };
+    const ports = new WeakMap<ServerConnection, ActionPort>();
+    const actions: ActionPort = {
+      run: async (argv, ctx) => {
+        if (argv[0] === 'unlock') return this.#unlockStep(argv, ctx);
+        const c = this.#conn;
+        if (!c) return { ok: false, code: null, message: offline };
+        let port = ports.get(c);
+        if (!port) {
+          const make = this.#opts.runbookActions;
+          port = make ? await make(c) : { run: async () => ({ ok: false, code: null, message: 'typed actions are not available in this session' }) };
+          ports.set(c, port);
+        }
+        return port.run(argv, ctx);
+      },
+    };
     const hop = conn?.hops().at(-1);
     return startRun({
       runbook,
@@ -180,6 +192,66 @@ export class SessionStore extends Store<SessionSnapshot> {
       runsDir: runsDirectory(this.#storeOptions()),
     });
   };
+
+  /**
+   * A runbook's `unlock` step in the TUI: the unlock screen's own flow (probe, Dropbear, wait for
+   * sshd with its known key), with the passphrase asked in the run screen. An unknown initramfs
+   * key is refused here: it is pinned while the server is up (`:unlock`, p).
+   */
+  async #unlockStep(argv: readonly string[], ctx: ActionContext): Promise<RunbookActionResult> {
+    if (argv.length > 1) return { ok: false, code: null, message: 'unlock takes no arguments in a runbook' };
+    const { store, actions } = await this.openUnlock();
+    return new Promise<RunbookActionResult>((resolve) => {
+      let started = false;
+      let asking = false;
+      let logged = 0;
+      let done = false;
+      const finish = (r: RunbookActionResult): void => {
+        if (done) return;
+        done = true;
+        off();
+        ctx.signal.removeEventListener('abort', onAbort);
+        resolve(r);
+      };
+      const onAbort = (): void => {
+        actions.cancel();
+        finish({ ok: false, code: null, message: 'stopped' });
+      };
+      ctx.signal.addEventListener('abort', onAbort);
+      const off = store.subscribe(() => {
+        const snap = store.getSnapshot();
+        for (const line of snap.log.slice(logged)) ctx.output('info', line);
+        logged = snap.log.length;
+        const c = snap.current;
+        if (c.phase === 'detected') {
+          if (c.state === 'up') finish({ ok: true, code: 0, message: `${snap.label} is up: nothing to unlock` });
+          else if (c.state === 'waiting-for-passphrase') {
+            if (!started) {
+              started = true;
+              // After the probe has finished: the store starts nothing while it is busy probing.
+              setTimeout(() => actions.start(), 0);
+            }
+          } else finish({ ok: false, code: 2, message: c.message });
+        } else if (c.phase === 'secret') {
+          if (asking) return;
+          if (!ctx.askSecret) {
+            actions.cancelSecret();
+            return;
+          }
+          asking = true;
+          void ctx.askSecret(c.prompt).then((secret) => {
+            asking = false;
+            if (secret) actions.submitSecret(secret);
+            else actions.cancelSecret();
+          });
+        } else if (c.phase === 'host-key') {
+          actions.answerHostKey(false);
+          finish({ ok: false, code: 2, message: `the initramfs of ${snap.label} has a key opsdeck does not know: pin it while the server is up (:unlock, then p)` });
+        } else if (c.phase === 'back') finish({ ok: true, code: 0, message: c.line });
+        else if (c.phase === 'failed') finish({ ok: false, code: 1, message: c.line });
+      });
+    });
+  }
 
   #storeOptions(): { configPath?: string; env?: NodeJS.ProcessEnv } {
     const configPath = this.#opts.flags?.config;

@@ -361,6 +361,26 @@ describe('the run screen', () => {
     ui.unmount();
   });
 
+  it('asks unlock\'s passphrase with echo off: no frame shows it, and x typed into it stops nothing', async () => {
+    const store = runStore();
+    const { ui } = runScreen(store, 30);
+    await ui.ready();
+    const frames: string[] = [];
+    const reply = store.interaction.askSecret!({ step: WITH_SECRET.steps[0]!, prompt: 'Passphrase for nvme0n1p3_crypt on web-1' });
+    frames.push(await ui.waitFor((x) => x.includes('Passphrase for nvme0n1p3_crypt on web-1')));
+    expect(frames[0]).toContain('waiting for you: passphrase for');
+    for (const ch of 'xq-s3cret') {
+      await ui.press(ch);
+      frames.push(ui.raw());
+    }
+    await ui.press(KEY.enter);
+    const secret = await reply;
+    expect(secret?.toString()).toBe('xq-s3cret');
+    for (const f of frames) expect(f).not.toContain('s3cret');
+    expect(store.getSnapshot()).toMatchObject({ stopping: false, status: 'running', prompt: undefined });
+    ui.unmount();
+  });
+
   it('on a production server the operator must type its name, not just y', async () => {
     const store = runStore();
     const { ui } = runScreen(store, 30);

@@ -166,6 +166,22 @@ describe('RunStore', () => {
     await expect(reply).resolves.toBe('skip');
   });
 
+  it('asks for a secret (unlock\'s passphrase): the snapshot holds only the prompt, the answer goes to the asker', async () => {
+    const st = store();
+    const reply = st.interaction.askSecret!({ step: demo().steps[0]!, prompt: 'Passphrase for nvme0n1p3_crypt on web-1\u001b[2J' });
+    expect(st.getSnapshot().prompt).toEqual({ kind: 'secret', id: 1, step: 'look', title: 'look', text: 'Passphrase for nvme0n1p3_crypt on web-1' });
+    const secret = Buffer.from('correct horse');
+    st.answerSecret(2, Buffer.from('stale id'));
+    expect(st.getSnapshot().prompt?.kind).toBe('secret');
+    st.answerSecret(1, secret);
+    await expect(reply).resolves.toBe(secret);
+    expect(JSON.stringify(st.getSnapshot())).not.toContain('correct horse');
+    // A stop answers a waiting secret question with nothing.
+    const again = st.interaction.askSecret!({ step: demo().steps[0]!, prompt: 'again' });
+    st.stop();
+    await expect(again).resolves.toBeNull();
+  });
+
   it('stop() stops the runner and answers a waiting question no', async () => {
     const st = store();
     const stopper = vi.fn();
