@@ -50,6 +50,14 @@ const NEEDS: Record<string, string[]> = {
   'backup verify': ['shop-20260101T031700Z'],
   'backup download': ['shop-20260101T031700Z'],
   restore: ['shop-20260101T031700Z'],
+  'runbook show': ['restart-loop'],
+  'runbook run': ['restart-loop'],
+  'runbook resume': ['20261206T000000Z-restart-loop-ab12'],
+};
+
+// Commands whose one positional is optional: the surplus argument is the one after it.
+const OPTIONAL: Record<string, string[]> = {
+  'runbook log': ['20261206T000000Z-restart-loop-ab12'],
 };
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -69,7 +77,7 @@ function genericCases(leaf: Leaf): BadCase[] {
     else cases.push({ args: [...base, `--${opt}=yes`], says: new RegExp(`option --${escape(opt)} takes no value`) });
   }
   // Arguments nobody asked for (logs takes any number of services).
-  if (leaf.spec.name !== 'logs' && leaf.spec.name !== 'ui') cases.push({ args: [...base, 'surplus-argument'], says: /unexpected argument 'surplus-argument'/ });
+  if (leaf.spec.name !== 'logs' && leaf.spec.name !== 'ui') cases.push({ args: [...base, ...(OPTIONAL[name] ?? []), 'surplus-argument'], says: /unexpected argument 'surplus-argument'/ });
   if (pos.length > 0) cases.push({ args: [...leaf.path], says: /./ });
   return cases;
 }
