@@ -1,11 +1,11 @@
 /**
  * The typed actions a runbook step can name, done by the code the grid and the commands already
  * use, over the run's one connection: restart/stop/start/recreate through the grid's service
- * actions, `healthy` from the grid's own rows, and status, logs, backup and restore by running
- * those commands in-process with the connection handed in and their output captured.
+ * actions, `healthy` from the grid's own rows, and status, logs, backup, restore and unlock by
+ * running those commands in-process with the connection handed in and their output captured.
+ * (The TUI runs `unlock` through its own Unlock flow instead: src/session/session-store.ts.)
  */
-import { Writable } from 'node:stream';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import type { CommandContext, CommandSpec } from './command.js';
 import { parseCommandArgs } from './command.js';
 import { formatError, UserError } from '../errors.js';
