@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { labContainers, requireLab } from '../lab/api.js';
 import { shippedNodeFlags } from '../../scripts/bundle.mjs';
-import { interactiveEnv, startOnPty } from '../support/pty-terminal.js';
+import { interactiveEnv, startOnPty, waitForScreen } from '../support/pty-terminal.js';
 
 const BUNDLE = fileURLToPath(new URL('../../dist/opsdeck.mjs', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -24,14 +24,7 @@ describe('runbooks in the TUI', () => {
     const loop = labContainers('crash-loop', info)[0]!;
     const argv = [process.execPath, ...(shippedNodeFlags() as string[]), BUNDLE, '--host', info.sshd.hostAlias, '--ssh-config', info.sshd.sshConfigPath, '--socket', info.docker.socketPath];
     const t = startOnPty(argv, { cols: 150, rows: 45, env: interactiveEnv({ OPSDECK_CONFIG: path.join(cfgDir, 'config.json') }) });
-    const screen = async () => (await t.screen()).join('\n');
-    const until = async (what: string, ok: (s: string) => boolean, ms = 30_000) => {
-      for (const end = Date.now() + ms; ; await sleep(100)) {
-        const s = await screen();
-        if (ok(s)) return s;
-        if (Date.now() > end) throw new Error(`${what}:\n${s}`);
-      }
-    };
+    const until = (what: string, ok: (s: string) => boolean, ms?: number) => waitForScreen(t, what, ok, ms);
     try {
       await until('the grid never came', (s) => /\d+ faulted|all services ok/.test(s));
       t.child.stdin.write(':runbooks\r');

@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireLab, resetUnlock, unlockState, type LabInfo } from '../lab/api.js';
 import { shippedNodeFlags } from '../../scripts/bundle.mjs';
-import { interactiveEnv, startOnPty } from '../support/pty-terminal.js';
-import { prepareSshd, tmpDir, type OwnSshd } from './unlock-helpers.js';
+import { interactiveEnv, startOnPty, waitForScreen } from '../support/pty-terminal.js';
+import { prepareWebServer, tmpDir, type OwnSshd } from './unlock-helpers.js';
 
 const BUNDLE = fileURLToPath(new URL('../../dist/opsdeck.mjs', import.meta.url));
 const SSHD_PORT = 22246;
@@ -24,16 +24,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 beforeAll(async () => {
   lab = await requireLab();
   dir = tmpDir('runbook-unlock-tui');
-  sshCfg = path.join(dir, 'ssh_config');
-  sshd = prepareSshd(lab, SSHD_PORT);
-  fs.writeFileSync(
-    sshCfg,
-    ['Host web-1', '  HostName 127.0.0.1', `  Port ${SSHD_PORT}`, `  User ${lab.sshd.user}`, `  IdentityFile ${lab.sshd.privateKeyPath}`, '  IdentitiesOnly yes', `  UserKnownHostsFile ${path.join(dir, 'known_hosts')}`, '  GlobalKnownHostsFile /dev/null', '  StrictHostKeyChecking yes', ''].join('\n'),
-  );
-  fs.writeFileSync(path.join(dir, 'known_hosts'), sshd.knownHostsLine);
-  fs.copyFileSync(lab.dropbear.knownHostsPath, path.join(dir, 'initramfs_kh'));
-  const unlock = { host: '127.0.0.1', port: lab.dropbear.port, user: lab.dropbear.user, identityFile: lab.dropbear.privateKeyPath, knownHostsFile: path.join(dir, 'initramfs_kh'), waitTimeoutSeconds: 60 };
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ version: 1, profiles: { 'web-1': { ssh: { host: 'web-1' }, socket: lab.docker.socketPath, unlock } } }, null, 2));
+  ({ sshd, sshConfig: sshCfg } = prepareWebServer(lab, dir, SSHD_PORT));
   // The server after a reboot: sshd down, the disk locked, Dropbear waiting.
   await resetUnlock();
 }, 60_000);
@@ -50,18 +41,7 @@ describe('reboot-and-unlock from the TUI', () => {
     const argv = [process.execPath, ...(shippedNodeFlags() as string[]), BUNDLE, '--host', 'web-1', '--ssh-config', sshCfg];
     const t = startOnPty(argv, { cols: 150, rows: 45, env: interactiveEnv({ OPSDECK_CONFIG: path.join(dir, 'config.json'), HOME: dir }) });
     const screens: string[] = [];
-    const screen = async () => {
-      const s = (await t.screen()).join('\n');
-      screens.push(s);
-      return s;
-    };
-    const until = async (what: string, ok: (s: string) => boolean, ms = 30_000) => {
-      for (const end = Date.now() + ms; ; await sleep(100)) {
-        const s = await screen();
-        if (ok(s)) return s;
-        if (Date.now() > end) throw new Error(`${what}:\n${s}`);
-      }
-    };
+    const until = (what: string, ok: (s: string) => boolean, ms?: number) => waitForScreen(t, what, ok, ms, (s) => screens.push(s));
     try {
       await until('the locked server was not recognised', (s) => /b +reboot and unlock/i.test(s), 60_000);
       t.child.stdin.write('b');
@@ -83,7 +63,7 @@ describe('reboot-and-unlock from the TUI', () => {
       await sleep(300);
       t.child.stdin.write('\r');
       for (const end = Date.now() + 30_000; unlockState().unlocked.length === 0; await sleep(100)) {
-        if (Date.now() > end) throw new Error(`not unlocked:\n${await screen()}`);
+        if (Date.now() > end) throw new Error(`not unlocked:\n${(await t.screen()).join('\n')}`);
       }
       // The boot goes on: the server's sshd starts.
       await sshd.start();

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireLab, resetUnlock, unlockState, type LabInfo } from '../lab/api.js';
 import { interactiveEnv, startOnPty } from '../support/pty-terminal.js';
-import { prepareSshd, tmpDir, type OwnSshd } from './unlock-helpers.js';
+import { prepareWebServer, tmpDir, type OwnSshd } from './unlock-helpers.js';
 
 const BUNDLE = 'dist/opsdeck.mjs';
 const SSHD_PORT = 22242;
@@ -29,17 +29,7 @@ async function until(what: string, ms: number, ok: () => boolean, screen: () => 
 beforeAll(async () => {
   lab = await requireLab();
   dir = tmpDir('runbook-unlock');
-  cfg = path.join(dir, 'config.json');
-  sshCfg = path.join(dir, 'ssh_config');
-  sshd = prepareSshd(lab, SSHD_PORT);
-  fs.writeFileSync(
-    sshCfg,
-    ['Host web-1', '  HostName 127.0.0.1', `  Port ${SSHD_PORT}`, `  User ${lab.sshd.user}`, `  IdentityFile ${lab.sshd.privateKeyPath}`, '  IdentitiesOnly yes', `  UserKnownHostsFile ${path.join(dir, 'known_hosts')}`, '  GlobalKnownHostsFile /dev/null', '  StrictHostKeyChecking yes', ''].join('\n'),
-  );
-  fs.writeFileSync(path.join(dir, 'known_hosts'), sshd.knownHostsLine);
-  fs.copyFileSync(lab.dropbear.knownHostsPath, path.join(dir, 'initramfs_kh'));
-  const unlock = { host: '127.0.0.1', port: lab.dropbear.port, user: lab.dropbear.user, identityFile: lab.dropbear.privateKeyPath, knownHostsFile: path.join(dir, 'initramfs_kh'), waitTimeoutSeconds: 60 };
-  fs.writeFileSync(cfg, JSON.stringify({ version: 1, profiles: { 'web-1': { ssh: { host: 'web-1' }, socket: lab.docker.socketPath, unlock } } }, null, 2));
+  ({ sshd, sshConfig: sshCfg, config: cfg } = prepareWebServer(lab, dir, SSHD_PORT));
   await sshd.start();
 }, 60_000);
 

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Docker from 'dockerode';
 import { labContainers, labDocker, requireLab, type LabInfo } from '../lab/api.js';
 import { runBundle } from '../support/run-bundle.js';
+import { watchArgv } from './unlock-helpers.js';
 
 const BUNDLE = 'dist/opsdeck.mjs';
 const PROJECT = `e2erb${process.pid}`;
@@ -105,6 +106,14 @@ describe('built-in runbooks on the lab', () => {
     expect(r.out).toMatch(/■ stopped: not confirmed/);
     expect(r.err).toContain('restart: needs confirmation and there is no terminal (give --yes)');
     expect(r.err).toMatch(/resume with: opsdeck runbook resume \S+-service-unhealthy-/);
+  });
+
+  it('service-unhealthy as a plan on an api with a one-off beside it: its dependencies, not the one-off\'s', async () => {
+    const oneoff = labContainers('one-off', info)[0]!;
+    const r = await opsdeck(['runbook', 'run', 'service-unhealthy', '--param', `service=${oneoff.project}/${oneoff.service}`, '--plan']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/postgres \(service_healthy\): \/shop-postgres-1 running, healthy/);
+    expect(r.out).not.toContain(oneoff.name);
   });
 
   it('service-unhealthy with --yes restarts a service that heals on restart and waits until it is healthy', async () => {
@@ -247,23 +256,12 @@ describe('secrets and hostile values', () => {
     let err = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (err += d));
-    const closed = new Promise<number | null>((r) => child.on('close', r));
     // Every process's argv on this machine, the server included, while the step runs.
-    const seen: string[] = [];
-    let done = false;
-    void closed.then(() => (done = true));
-    while (!done) {
-      for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-        try {
-          const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-          if (argv.includes(secret)) seen.push(argv);
-        } catch {
-          // gone already
-        }
-      }
-      await sleep(50);
-    }
-    expect(await closed, err).toBe(0);
+    const argv = watchArgv(secret);
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    const seen = await argv.stop();
+    expect(code, err).toBe(0);
+    expect(argv.scans()).toBeGreaterThan(0);
     expect(seen).toEqual([]);
     const result = JSON.parse(out) as RunJson;
     expect(result.steps[0]!.captures).toEqual({ TOKEN_LENGTH: String(secret.length), TOKEN_COPY: MASK });

@@ -302,3 +302,23 @@ export function runCli(args: string[], opts: { env: NodeJS.ProcessEnv; passphras
     child.on('close', (code) => resolve({ code, stdout, stderr, pid: child.pid! }));
   });
 }
+
+/**
+ * A locked-server stand-in named web-1 in `dir`: our own sshd on `port` (prepared, not started)
+ * as the server's, the lab's Dropbear as its initramfs (key pinned), an ssh_config with its known
+ * key, and a profile store naming both. For runs that reboot and unlock it.
+ */
+export function prepareWebServer(lab: LabInfo, dir: string, port: number): { sshd: OwnSshd; sshConfig: string; config: string } {
+  const sshd = prepareSshd(lab, port);
+  const sshConfig = path.join(dir, 'ssh_config');
+  const config = path.join(dir, 'config.json');
+  fs.writeFileSync(
+    sshConfig,
+    ['Host web-1', '  HostName 127.0.0.1', `  Port ${port}`, `  User ${lab.sshd.user}`, `  IdentityFile ${lab.sshd.privateKeyPath}`, '  IdentitiesOnly yes', `  UserKnownHostsFile ${path.join(dir, 'known_hosts')}`, '  GlobalKnownHostsFile /dev/null', '  StrictHostKeyChecking yes', ''].join('\n'),
+  );
+  fs.writeFileSync(path.join(dir, 'known_hosts'), sshd.knownHostsLine);
+  fs.copyFileSync(lab.dropbear.knownHostsPath, path.join(dir, 'initramfs_kh'));
+  const unlock = { host: '127.0.0.1', port: lab.dropbear.port, user: lab.dropbear.user, identityFile: lab.dropbear.privateKeyPath, knownHostsFile: path.join(dir, 'initramfs_kh'), waitTimeoutSeconds: 60 };
+  fs.writeFileSync(config, JSON.stringify({ version: 1, profiles: { 'web-1': { ssh: { host: 'web-1' }, socket: lab.docker.socketPath, unlock } } }, null, 2));
+  return { sshd, sshConfig, config };
+}

@@ -49,3 +49,16 @@ export function startOnPty(argv: readonly string[], opts: { cols: number; rows: 
   };
   return { child, term, raw: () => raw, stderr: () => err, exited, screen };
 }
+
+/**
+ * Wait until the visible screen satisfies `ok` (every `onScreen` sees each screen read, e.g. to
+ * check that none shows a secret); throws with `what` and the last screen after `ms`.
+ */
+export async function waitForScreen(t: PtyTerminal, what: string, ok: (screen: string) => boolean, ms = 30_000, onScreen?: (screen: string) => void): Promise<string> {
+  for (const end = Date.now() + ms; ; await new Promise((r) => setTimeout(r, 100))) {
+    const s = (await t.screen()).join('\n');
+    onScreen?.(s);
+    if (ok(s)) return s;
+    if (Date.now() > end) throw new Error(`${what}:\n${s}`);
+  }
+}

@@ -224,7 +224,7 @@ describe('startRun', () => {
       server: { execStream: () => Promise.reject(new Error('no shell steps here')) },
       serverName: 'web-1',
       profile: 'web-1',
-      host: '10.0.0.5',
+      host: 'web-1.example.com',
       fingerprint: 'SHA256:abc',
       production: false,
       actions,
@@ -262,7 +262,7 @@ describe('startRun', () => {
     const file = fs.readFileSync(s.transcript, 'utf8');
     expect(file).not.toContain('hunter2');
     const events = file.trim().split('\n').map((l) => JSON.parse(l) as TranscriptEvent);
-    expect(events[0]).toMatchObject({ t: 'start', run: '20260321T090000Z-demo-abcd', runbook: 'demo', user: 'alice', from: 'laptop', server: { profile: 'web-1', host: '10.0.0.5', fingerprint: 'SHA256:abc' }, secretParams: ['token'], plan: false });
+    expect(events[0]).toMatchObject({ t: 'start', run: '20260321T090000Z-demo-abcd', runbook: 'demo', user: 'alice', from: 'laptop', server: { profile: 'web-1', host: 'web-1.example.com', fingerprint: 'SHA256:abc' }, secretParams: ['token'], plan: false });
     expect(events.map((e) => e.t)).toEqual(['start', 'step-start', 'output', 'output', 'step-end', 'step-start', 'confirm', 'output', 'output', 'step-end', 'step-start', 'ack', 'step-end', 'end']);
     expect(st.getSnapshot().transcriptError).toBeUndefined();
   });

@@ -33,7 +33,8 @@ fails. The rollback tags the recorded image with the name the new containers use
 
 \`\`\`sh step=record kind=check timeout=30s
 project=\${service%/*}; name=\${service#*/}
-set -- --filter "label=com.docker.compose.service=$name"
+# One-off containers (docker compose run) share the label but are not the service.
+set -- --filter "label=com.docker.compose.service=$name" --filter "label=com.docker.compose.oneoff=False"
 [ "$project" != "$service" ] && set -- "$@" --filter "label=com.docker.compose.project=$project"
 first=$(docker ps -q "$@" | head -n 1)
 [ -n "$first" ] || { echo "no running container for $service" >&2; exit 1; }

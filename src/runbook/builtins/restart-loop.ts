@@ -26,7 +26,8 @@ minutes is a loop. Restarting it by hand rarely helps: find out why it exits.
 
 \`\`\`sh step=exit kind=check timeout=30s
 project=\${service%/*}; name=\${service#*/}
-set -- --filter "label=com.docker.compose.service=$name"
+# One-off containers (docker compose run) share the label but are not the service.
+set -- --filter "label=com.docker.compose.service=$name" --filter "label=com.docker.compose.oneoff=False"
 [ "$project" != "$service" ] && set -- "$@" --filter "label=com.docker.compose.project=$project"
 ids=$(docker ps -a -q "$@")
 [ -n "$ids" ] || { echo "no containers for $service" >&2; exit 1; }
@@ -38,6 +39,7 @@ first=$(echo $ids | cut -d' ' -f1)
 # the exit code of its last death is on the events stream.
 last=$(docker events --since 10m --until "$(date +%s)" --filter "container=$first" --filter event=die --format '{{index .Actor.Attributes "exitCode"}}' | tail -n 1)
 [ -n "$last" ] && echo "last exit (events): $last"
+echo "IDS=$(echo $ids)" >> "$OPSDECK_OUT"
 docker inspect --format 'EXIT_CODE={{if .State.Running}}'"$last"'{{else}}{{.State.ExitCode}}{{end}}
 OOM_KILLED={{.State.OOMKilled}}
 RESTARTS={{.RestartCount}}
@@ -58,13 +60,10 @@ An exit code of 137 with OOM killed true means the kernel killed it for memory: 
 find the leak; a restart will loop again.
 
 \`\`\`sh step=memory kind=check timeout=30s on_failure=continue
-project=\${service%/*}; name=\${service#*/}
-set -- --filter "label=com.docker.compose.service=$name"
-[ "$project" != "$service" ] && set -- "$@" --filter "label=com.docker.compose.project=$project"
-for id in $(docker ps -a -q "$@"); do
+for id in $IDS; do
   docker inspect --format '{{.Name}}: limit {{if .HostConfig.Memory}}{{.HostConfig.Memory}} bytes{{else}}none{{end}}' "$id"
 done
-docker stats --no-stream --format '{{.Name}}: {{.MemUsage}} ({{.MemPerc}})' $(docker ps -q "$@") 2>/dev/null || echo "not running now: no memory figure"
+docker stats --no-stream --format '{{.Name}}: {{.MemUsage}} ({{.MemPerc}})' $IDS 2>/dev/null || echo "not running now: no memory figure"
 \`\`\`
 
 ## Did the image change? (a bad deploy)
@@ -90,13 +89,10 @@ restart \${service}
 \`\`\`
 
 \`\`\`sh step=settle kind=wait interval=5s timeout=60s title="Does it stay up?" when="steps.restart.ok"
-project=\${service%/*}; name=\${service#*/}
-set -- --filter "label=com.docker.compose.service=$name"
-[ "$project" != "$service" ] && set -- "$@" --filter "label=com.docker.compose.project=$project"
-before=$(docker inspect --format '{{.State.StartedAt}}' $(docker ps -a -q "$@"))
+before=$(docker inspect --format '{{.State.StartedAt}}' $IDS)
 sleep 15
-after=$(docker inspect --format '{{.State.StartedAt}}' $(docker ps -a -q "$@"))
-running=$(docker inspect --format '{{.State.Running}}' $(docker ps -a -q "$@") | sort -u)
+after=$(docker inspect --format '{{.State.StartedAt}}' $IDS)
+running=$(docker inspect --format '{{.State.Running}}' $IDS | sort -u)
 [ "$before" = "$after" ] && [ "$running" = "true" ] || { echo "still restarting"; exit 1; }
 echo "running for 15 s without a restart"
 \`\`\`

@@ -21,7 +21,8 @@ unhealthy after \`retries\` failures in a row. Look before restarting: a restart
 
 \`\`\`sh step=health kind=check timeout=30s
 project=\${service%/*}; name=\${service#*/}
-set -- --filter "label=com.docker.compose.service=$name"
+# One-off containers (docker compose run) share the label but are not the service.
+set -- --filter "label=com.docker.compose.service=$name" --filter "label=com.docker.compose.oneoff=False"
 [ "$project" != "$service" ] && set -- "$@" --filter "label=com.docker.compose.project=$project"
 ids=$(docker ps -a -q "$@")
 [ -n "$ids" ] || { echo "no containers for $service" >&2; exit 1; }
@@ -34,6 +35,7 @@ streak=$(docker inspect --format '{{if .State.Health}}{{.State.Health.FailingStr
 interval=$(docker inspect --format '{{if .Config.Healthcheck}}{{json .Config.Healthcheck.Interval}}{{else}}0{{end}}' "$first")
 secs=$(( (streak + 1) * (interval / 1000000000) ))
 [ "$secs" -ge 60 ] || secs=60
+echo "IDS=$(echo $ids)" >> "$OPSDECK_OUT"
 echo "FAILING_STREAK=$streak" >> "$OPSDECK_OUT"
 echo "SINCE=\${secs}s" >> "$OPSDECK_OUT"
 \`\`\`
@@ -47,10 +49,7 @@ logs \${service} --since \${SINCE} --level warn --tail 200
 ## Its dependencies
 
 \`\`\`sh step=deps kind=check timeout=30s on_failure=continue
-project=\${service%/*}; name=\${service#*/}
-set -- --filter "label=com.docker.compose.service=$name"
-[ "$project" != "$service" ] && set -- "$@" --filter "label=com.docker.compose.project=$project"
-first=$(docker ps -a -q "$@" | head -n 1)
+first=\${IDS%% *}
 deps=$(docker inspect --format '{{index .Config.Labels "com.docker.compose.depends_on"}}' "$first")
 proj=$(docker inspect --format '{{index .Config.Labels "com.docker.compose.project"}}' "$first")
 [ -n "$deps" ] || { echo "no dependencies declared"; exit 0; }
