@@ -21,6 +21,10 @@ const absolutePath = z
   .string({ error: 'must be an absolute path (a string starting with /)' })
   .regex(/^\/[^\0]*$/, { error: 'must be an absolute path starting with /' });
 
+/** Terminal colour names every terminal draws (the 8 ANSI colours and their bright forms, by name). */
+export const PROFILE_COLOURS = ['red', 'green', 'yellow', 'blue', 'magenta', 'cyan', 'white', 'gray', 'redBright', 'greenBright', 'yellowBright', 'blueBright', 'magentaBright', 'cyanBright'] as const;
+export type ProfileColour = (typeof PROFILE_COLOURS)[number];
+
 export const ProfileName = z.string().regex(PROFILE_NAME_RE, {
   error: 'profile names use letters, digits, dot, dash and underscore, starting with a letter or digit (at most 63)',
 });
@@ -101,6 +105,15 @@ export const profileFields = {
     .string({ error: 'must be a word such as production or staging' })
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, { error: 'must be a word such as production or staging (letters, digits, . _ -)' })
     .optional(),
+  /** The fleet this server belongs to (`opsdeck --group shop`, `status --group shop`). */
+  group: z
+    .string({ error: 'must be a group name such as shop' })
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, { error: 'must be a group name such as shop (letters, digits, . _ -, at most 32)' })
+    .optional(),
+  /** The colour the server's name is drawn in on every screen, so production never looks like staging. */
+  colour: z.enum(PROFILE_COLOURS, { error: `must be one of ${PROFILE_COLOURS.join(', ')}` }).optional(),
+  /** Open this server read-only: every action that changes it is hidden and refused, as with --readonly. */
+  readonly: z.boolean({ error: 'must be true or false' }).optional(),
 };
 
 export const ProfileBodySchema = z
