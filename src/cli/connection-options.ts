@@ -10,4 +10,12 @@ export const connectionOptions: OptionTable = {
   config: { type: 'string', valueName: 'PATH', description: 'profile store file (default: the user config dir; or OPSDECK_CONFIG)' },
 };
 
+/**
+ * Flags for commands that can watch several servers at once. Kept out of connectionOptions:
+ * a single-server command given --group would have to pick one, and picking silently is wrong.
+ */
+export const fleetOptions: OptionTable = {
+  group: { type: 'string', valueName: 'NAME', description: 'every saved profile in this group (a fleet); --host a,b also names several servers' },
+};
+
 export type { ConnectionFlags } from '../transport/connection-flags.js';

@@ -6,4 +6,6 @@ export interface ConnectionFlags {
   local?: boolean;
   'accept-new'?: boolean;
   config?: string;
+  /** Every saved profile in this group: a fleet (status and the TUI only; cli/connection-options.ts fleetOptions). */
+  group?: string;
 }
