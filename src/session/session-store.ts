@@ -18,11 +18,13 @@ import { ProfileStore } from '../config/profile-store.js';
 import type { ActionContext, ActionPort, ActionResult as RunbookActionResult, RunnerServer } from '../runbook/runbook-runner.js';
 import type { Runbook } from '../runbook/runbook-types.js';
 import type { RunStore } from '../runbook/run-store.js';
+import { ConnectError } from '../transport/connect-errors.js';
+import type { FailureKind } from '../fleet/fleet-view.js';
 
 export type SessionSnapshot =
   | { phase: 'connecting'; label: string; step: string | undefined }
   | { phase: 'ready'; label: string; conn: ServerConnection; connection: ServerConnection['state']; grid: GridStore }
-  | { phase: 'failed'; label: string; message: string; hint: string | undefined; locked: string | undefined };
+  | { phase: 'failed'; label: string; message: string; hint: string | undefined; locked: string | undefined; kind: FailureKind; since: number };
 
 export interface SessionOptions {
   intervalMs?: number;
@@ -51,6 +53,7 @@ export class SessionStore extends Store<SessionSnapshot> {
   #opts: SessionOptions;
   #conn: ServerConnection | undefined;
   #closed = false;
+  #run: { title: string; store: RunStore } | undefined;
 
   constructor(target: Target, opts: SessionOptions = {}) {
     super({ phase: 'connecting', label: target.label, step: undefined });
@@ -86,11 +89,12 @@ export class SessionStore extends Store<SessionSnapshot> {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const hint = err instanceof UserError && err.hint ? sanitise(err.hint) : undefined;
-      this.set({ phase: 'failed', label, message: sanitise(message), hint, locked: undefined });
+      const failed = { phase: 'failed', label, message: sanitise(message), hint, kind: failureKind(err), since: Date.now() } as const;
+      this.set({ ...failed, locked: undefined });
       // A server that does not answer may be waiting in its initramfs for the disk passphrase.
       const boot = await recogniseLockedServer(this.#target, this.#opts.flags ?? {}, this.#opts.env).catch(() => undefined);
       if (boot?.state === 'waiting-for-passphrase' && this.getSnapshot().phase === 'failed') {
-        this.set({ phase: 'failed', label, message: sanitise(message), hint, locked: sanitise(boot.message) });
+        this.set({ ...failed, locked: sanitise(boot.message) });
       }
     }
   };
@@ -178,7 +182,7 @@ export class SessionStore extends Store<SessionSnapshot> {
       },
     };
     const hop = conn?.hops().at(-1);
-    return startRun({
+    const run = await startRun({
       runbook,
       params,
       plan: opts.plan,
@@ -191,7 +195,15 @@ export class SessionStore extends Store<SessionSnapshot> {
       actions,
       runsDir: runsDirectory(this.#storeOptions()),
     });
+    this.#run = { title: runbook.title, store: run };
+    return run;
   };
+
+  /** The title of the runbook running against this server now, if any (the fleet shows it). */
+  get runningRunbook(): string | undefined {
+    const r = this.#run;
+    return r && r.store.getSnapshot().status === 'running' ? r.title : undefined;
+  }
 
   /**
    * A runbook's `unlock` step in the TUI: the unlock screen's own flow (probe, Dropbear, wait for
@@ -291,6 +303,14 @@ export class SessionStore extends Store<SessionSnapshot> {
 }
 
 const KEEP_LOADING = (): void => {};
+
+/** What a failed connect means for trying again: only an unreachable server is retried by itself. */
+function failureKind(err: unknown): FailureKind {
+  if (!(err instanceof ConnectError)) return 'other';
+  if (err.step === 'host-key') return 'host-key';
+  if (err.step === 'auth') return 'auth';
+  return err.retryable ? 'unreachable' : 'other';
+}
 
 export function actionTarget(row: ServiceRow, containerId?: string): ActionTarget {
   const containers = row.replicas.map((r) => r.container).filter((c) => containerId === undefined || c.id === containerId);

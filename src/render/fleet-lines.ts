@@ -1,0 +1,111 @@
+/**
+ * The fleet view as plain lines: one per server, its faulted services under it, then the
+ * notices. Pure (rows and a clock in, text out) so that tests read exactly what is drawn; the
+ * screen only adds colour and the selection.
+ */
+import type { FleetLink, FleetRow } from '../fleet/fleet-view.js';
+import type { Notice } from '../fleet/fleet-notices.js';
+import { fitCell, truncate } from './columns.js';
+import { formatDuration, formatDurationCoarse } from './duration.js';
+
+export interface FleetLine {
+  text: string;
+  kind: 'header' | 'server' | 'service' | 'notice' | 'rule';
+  /** The server this line belongs to (what enter opens). */
+  server?: string;
+  /** The grid's service key of a service line (what enter selects). */
+  service?: string;
+  colour?: string | undefined;
+  dim?: boolean;
+  level?: 'ok' | 'warn' | 'error' | 'info';
+}
+
+const COLS = { name: 14, state: 30, faults: 7, load: 6, mem: 6, disk: 6, backup: 14 };
+
+export function linkText(l: FleetLink, now: number): string {
+  const wait = (at: number | undefined) => (at === undefined ? '' : `, next try ${at <= now ? 'now' : `in ${Math.ceil((at - now) / 1000)}s`}`);
+  switch (l.state) {
+    case 'connecting':
+      return 'connecting';
+    case 'connected':
+      return 'connected';
+    case 'reconnecting':
+      return `reconnecting (#${l.attempt}${wait(l.retryAt)})`;
+    case 'unreachable':
+      return l.attempt > 0 ? `unreachable (#${l.attempt}${wait(l.retryAt)})` : 'unreachable';
+    case 'auth-failed':
+      return 'auth failed';
+    case 'host-key-changed':
+      return 'host key changed (refused)';
+    case 'locked':
+      return 'waiting for disk passphrase';
+  }
+}
+
+export function linkLevel(l: FleetLink): FleetLine['level'] {
+  if (l.state === 'connected') return 'ok';
+  if (l.state === 'connecting' || l.state === 'reconnecting') return 'warn';
+  return 'error';
+}
+
+const pct = (p: number | null) => (p === null ? '—' : `${Math.round(p)}%`);
+const clock = (ms: number) => new Date(ms).toTimeString().slice(0, 5);
+
+function backupText(r: FleetRow): string {
+  const b = r.backup;
+  if (!b) return '—';
+  const age = b.ageMs === undefined ? 'none' : formatDurationCoarse(b.ageMs);
+  return `${age}/${b.rpoHours}h${b.breached ? ' !' : ''}`;
+}
+
+export function fleetHeader(width: number): string {
+  return truncate(
+    [
+      fitCell('SERVER', COLS.name),
+      fitCell('STATE', COLS.state),
+      fitCell('FAULTS', COLS.faults, 'right'),
+      fitCell('LOAD', COLS.load, 'right'),
+      fitCell('MEM', COLS.mem, 'right'),
+      fitCell('DISK', COLS.disk, 'right'),
+      fitCell('BACKUP/RPO', COLS.backup),
+      fitCell('ENGINE', 9),
+      'HOST KEY',
+    ].join(' '),
+    width,
+  );
+}
+
+export function serverLine(r: FleetRow, now: number, width: number): FleetLine {
+  const state = `${linkText(r.link, now)} ${formatDuration(Math.max(0, now - r.link.since))}`;
+  const figures = r.loaded
+    ? [fitCell(String(r.faulted.length), COLS.faults, 'right'), fitCell(r.load ? r.load[0].toFixed(2) : '—', COLS.load, 'right'), fitCell(pct(r.memoryBudgetPercent), COLS.mem, 'right'), fitCell(pct(r.diskPercent), COLS.disk, 'right')]
+    : [fitCell('—', COLS.faults, 'right'), fitCell('—', COLS.load, 'right'), fitCell('—', COLS.mem, 'right'), fitCell('—', COLS.disk, 'right')];
+  const tail = [r.staleSince !== undefined ? `stale since ${clock(r.staleSince)}` : '', r.run ? `runbook: ${r.run}` : '', r.link.state !== 'connected' && 'error' in r.link && r.link.error ? r.link.error : '']
+    .filter(Boolean)
+    .join(' · ');
+  const engine = fitCell(r.engineVersion ?? '—', 9);
+  const fp = r.fingerprint ? r.fingerprint.slice(0, 19) : '';
+  const text = [fitCell(r.name, COLS.name), fitCell(state, COLS.state), ...figures, fitCell(backupText(r), COLS.backup), engine, fp, tail ? ` ${tail}` : ''].join(' ');
+  return { text: truncate(text, width), kind: 'server', server: r.name, colour: r.colour, level: linkLevel(r.link), dim: r.staleSince !== undefined };
+}
+
+const REASON_WORDS: Record<string, string> = { 'restart-loop': 'restart loop', 'exited-nonzero': 'exited non-zero' };
+
+export function fleetLines(rows: readonly FleetRow[], notices: readonly Notice[], now: number, width: number, opts: { noticeLines?: number } = {}): FleetLine[] {
+  const out: FleetLine[] = [{ text: fleetHeader(width), kind: 'header' }];
+  for (const r of rows) {
+    out.push(serverLine(r, now, width));
+    for (const s of r.faulted) {
+      const why = [...s.reasons.map((x) => REASON_WORDS[x] ?? x), ...(s.memoryPercent !== undefined ? [`memory ${Math.round(s.memoryPercent)}% of limit`] : [])].join(', ');
+      out.push({ text: truncate(`  ✗ ${s.name}  ${why}`, width), kind: 'service', server: r.name, service: s.key, dim: r.staleSince !== undefined, level: 'error' });
+    }
+  }
+  const max = opts.noticeLines ?? 6;
+  out.push({ text: truncate(`── notices (${notices.length}) ${'─'.repeat(Math.max(0, width))}`, width), kind: 'rule' });
+  if (notices.length === 0) out.push({ text: 'nothing wrong anywhere', kind: 'notice', level: 'ok' });
+  for (const n of notices.slice(0, max)) {
+    out.push({ text: truncate(`${new Date(n.since).toTimeString().slice(0, 8)}  ${n.server}  ${n.text}`, width), kind: 'notice', server: n.server, level: n.level });
+  }
+  if (notices.length > max) out.push({ text: `… ${notices.length - max} more`, kind: 'notice', dim: true });
+  return out;
+}
