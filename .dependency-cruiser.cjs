@@ -9,7 +9,7 @@ const rooms = [
   ['render', '^src/render/'],
   ['features', '^src/(audit|backup|logs|provision|runbook|unlock)/'],
   ['terminal', '^src/terminal/'],
-  ['session', '^src/session/'],
+  ['session', '^src/(session|fleet)/'],
   ['components', '^components/'],
   ['screens', '^screens/'],
   // The CLI sits above the screens because `opsdeck` (no command) and `opsdeck provision` on a

@@ -45,6 +45,9 @@ export interface DashboardProps {
  */
 export const RunbookOfferContext = createContext<((row: ServiceRow) => void) | undefined>(undefined);
 
+/** Set when the grid was opened from the fleet view: esc with no filter to clear goes back there. */
+export const FleetBackContext = createContext<(() => void) | undefined>(undefined);
+
 /** What the grid remembers across the help and details screens. */
 export interface DashboardView {
   selected: string | undefined;
@@ -57,6 +60,7 @@ export function Dashboard(p: DashboardProps) {
   const [filter, setFilter] = useState<GridFilter>(p.view?.filter ?? { text: '', faultedOnly: false });
   const [editingFilter, setEditingFilter] = useState(false);
   const offerRunbook = useContext(RunbookOfferContext);
+  const backToFleet = useContext(FleetBackContext);
 
   const lines = useMemo(() => gridLines(p.grid.groups, filter), [p.grid.groups, filter]);
   const current = lines.find((l) => l.kind === 'service' && l.key === selected) ?? lines.find((l) => l.kind === 'service');
@@ -102,7 +106,9 @@ export function Dashboard(p: DashboardProps) {
         case 'filter': return setEditingFilter(true);
         case 'command': return p.onCommandMode();
         case 'faulted': return setFilter((f) => ({ ...f, faultedOnly: !f.faultedOnly }));
-        case 'clear': return setFilter({ text: '', faultedOnly: false });
+        case 'clear':
+          if (backToFleet && filter.text === '' && !filter.faultedOnly) return backToFleet();
+          return setFilter({ text: '', faultedOnly: false });
         case 'help': return p.onHelp();
         case 'quit': return p.onQuit();
         default: return act(b.action);

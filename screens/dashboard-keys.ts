@@ -18,7 +18,7 @@ export const dashboardKeys: readonly (KeyBinding<DashboardAction> & { mutates?: 
   { keys: ['/'], action: 'filter', hint: 'filter', description: 'filter services by regex (start with ! to invert)', primary: true },
   { keys: [':'], action: 'command', hint: 'command', description: 'command mode (:logs api, :hosts, :help, :q)', primary: true },
   { keys: ['ctrl-z'], action: 'faulted', hint: 'faulted', description: 'show only faulted services (toggle)', primary: true },
-  { keys: ['esc'], action: 'clear', hint: 'clear', description: 'clear the filter' },
+  { keys: ['esc'], action: 'clear', hint: 'clear', description: 'clear the filter; with none, back to the fleet view (when the grid was opened from it)' },
   { keys: ['b'], action: 'runbook', hint: 'runbook', description: 'runbooks for the selected service\'s fault (unhealthy, restart loop, exited non-zero); shown on such a row only', primary: true },
   { keys: ['l'], action: 'logs', hint: 'logs', description: 'follow the logs of the service', primary: true },
   { keys: ['r'], action: 'restart', hint: 'restart', description: 'restart the service (asks first)', primary: true, mutates: true },

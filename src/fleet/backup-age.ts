@@ -6,7 +6,7 @@
 import { createBackupContext } from '../backup/backup-context.js';
 import { readListing, rpoState } from '../backup/listing.js';
 import type { ServerConnection } from '../transport/connection.js';
-import type { BackupAge } from './fleet-view.js';
+import type { BackupAge } from '../model/fleet-view.js';
 
 export async function readBackupAge(conn: ServerConnection, now: number): Promise<BackupAge | undefined> {
   const settings = conn.target.profile?.backup;

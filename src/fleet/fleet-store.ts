@@ -14,8 +14,8 @@ import type { Target } from '../transport/target.js';
 import { backoffDelay } from '../transport/reconnect.js';
 import { sanitise } from '../text/sanitise.js';
 import { readBackupAge } from './backup-age.js';
-import { updateNotices, type Notice } from './fleet-notices.js';
-import { fleetLink, fleetRow, type BackupAge, type FleetRow, type SessionLink } from './fleet-view.js';
+import { updateNotices, type Notice } from '../model/fleet-notices.js';
+import { fleetLink, fleetRow, type BackupAge, type FleetRow, type SessionLink } from '../model/fleet-view.js';
 
 /** What the fleet needs of a server's session (SessionStore provides it). */
 export interface FleetSession {

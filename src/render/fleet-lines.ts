@@ -3,8 +3,8 @@
  * notices. Pure (rows and a clock in, text out) so that tests read exactly what is drawn; the
  * screen only adds colour and the selection.
  */
-import type { FleetLink, FleetRow } from '../fleet/fleet-view.js';
-import type { Notice } from '../fleet/fleet-notices.js';
+import type { FleetLink, FleetRow } from '../model/fleet-view.js';
+import type { Notice } from '../model/fleet-notices.js';
 import { fitCell, truncate } from './columns.js';
 import { formatDuration, formatDurationCoarse } from './duration.js';
 

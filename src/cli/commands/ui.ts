@@ -1,6 +1,6 @@
 import type { CommandSpec } from '../command.js';
 import { intOption } from '../command.js';
-import { connectionOptions, type ConnectionFlags } from '../connection-options.js';
+import { connectionOptions, fleetOptions, type ConnectionFlags } from '../connection-options.js';
 import { EXIT, UserError } from '../../errors.js';
 import { resolveTarget } from '../../transport/target.js';
 import { colorEnabled } from '../../render/health.js';
@@ -15,10 +15,12 @@ export const uiCommand: CommandSpec = {
   maxPositionals: 0,
   hidden: true,
   summary: 'Open the terminal UI (the default command).',
-  usage: '[ui] [--host NAME] [--readonly] [--interval MS] [options]',
+  usage: '[ui] [--host NAME | --host a,b,c | --group NAME] [--readonly] [--interval MS] [--bell] [options]',
   options: {
     ...connectionOptions,
+    ...fleetOptions,
     readonly: { type: 'boolean', description: 'hide and refuse every action that changes the server (a shared on-call screen)' },
+    bell: { type: 'boolean', description: 'in the fleet view, ring the terminal bell when a fault appears anywhere' },
     interval: { type: 'string', valueName: 'MS', description: 'stats sampling interval in milliseconds (default 2000)' },
   },
   async run(ctx) {
@@ -29,7 +31,9 @@ export const uiCommand: CommandSpec = {
         hint: "For scripts and cron use a command instead, e.g. 'opsdeck status --json'.",
       });
     }
-    const target = await resolveTarget(flags, ctx.env);
+    const { isFleetRequest, resolveFleet } = await import('../../fleet/fleet-members.js');
+    const members = isFleetRequest(flags) ? await resolveFleet(flags, ctx.env) : undefined;
+    const target = members ? members[0]!.target : await resolveTarget(flags, ctx.env);
     optimiseLessEagerly();
     // From here on the terminal may be in raw mode with the cursor hidden: an error nothing
     // caught puts it back before the process ends (last-resort.ts).
@@ -37,8 +41,8 @@ export const uiCommand: CommandSpec = {
     // Loaded only here, so the non-interactive commands do not pay for React and Ink at start-up.
     // The session first: the SSH handshake runs while Ink and the screens are being loaded.
     const { SessionStore } = await import('../../session/session-store.js');
-    const open = (t: typeof target, f: ConnectionFlags) => {
-      const s = new SessionStore(t, {
+    const create = (t: typeof target, f: ConnectionFlags) =>
+      new SessionStore(t, {
         intervalMs,
         readonly: Boolean(ctx.values.readonly),
         flags: f,
@@ -46,10 +50,11 @@ export const uiCommand: CommandSpec = {
         logsRequestFromWords: async (words) => (await import('./logs.js')).logsRequestFromWords(words),
         runbookActions: async (conn) => (await import('../runbook-actions.js')).commandActionPort(conn, ctx.env),
       });
+    const open = (t: typeof target, f: ConnectionFlags) => {
+      const s = create(t, f);
       void s.start();
       return s;
     };
-    let session = open(target, flags);
     const [{ render }, React, { App }, { runInteractiveShell }, { GridPainter }] = await Promise.all([
       import('ink'),
       // React is CommonJS: its module.exports is the default export both under Node and in the
@@ -64,13 +69,36 @@ export const uiCommand: CommandSpec = {
     const stdin = ctx.stdin as NodeJS.ReadStream;
     let status: { text: string; level: 'ok' | 'warn' | 'error' | 'info' } | undefined;
     const painter = new GridPainter(stdout);
+    const color = colorEnabled(ctx.env);
+    const runFleet = async (list: typeof members & object, group: string | undefined): Promise<ConnectionFlags | undefined> => {
+      const { runFleetUi } = await import('../fleet-ui.js');
+      return runFleetUi(list, {
+        group,
+        create,
+        flags,
+        color,
+        bell: Boolean(ctx.values.bell),
+        stdin,
+        stdout,
+        painter,
+      });
+    };
+    let session: ReturnType<typeof open>;
+    if (members) {
+      const switchTo = await runFleet(members, flags.group);
+      if (!switchTo) {
+        uninstall();
+        return EXIT.ok;
+      }
+      session = open(await resolveTarget(switchTo, ctx.env), switchTo);
+    } else session = open(target, flags);
     // Ink owns the terminal until the App hands it over (a shell) or the operator quits; after a
     // shell the App is drawn again on the same session, streams and all.
     for (;;) {
       let handOver: HandOver | undefined;
       const pasteOff = enableBracketedPaste(stdout);
       const instance = render(
-        React.createElement(App, { session, color: colorEnabled(ctx.env), onHandOver: (h: HandOver) => (handOver = h), initialStatus: status, painter }),
+        React.createElement(App, { session, color, onHandOver: (h: HandOver) => (handOver = h), initialStatus: status, painter }),
         { stdout, stdin, exitOnCtrlC: false },
       );
       try {
@@ -79,6 +107,30 @@ export const uiCommand: CommandSpec = {
         pasteOff();
       }
       if (!handOver) break;
+      if (handOver.kind === 'fleet') {
+        // The fleet of the server's group: its own connections, one per server.
+        const group = session.target.profile?.group;
+        if (!group) {
+          status = { text: `${session.target.label} is in no group: opsdeck hosts add … --group NAME, then :fleet`, level: 'warn' };
+          continue;
+        }
+        await session.close();
+        let switchTo: ConnectionFlags | undefined;
+        try {
+          const byGroup: ConnectionFlags = { ...flags, group };
+          delete byGroup.host;
+          delete byGroup.socket;
+          switchTo = await runFleet(await resolveFleet(byGroup, ctx.env), group);
+        } catch (err) {
+          status = { text: sanitise((err as Error).message), level: 'error' };
+          session = open(target, flags);
+          continue;
+        }
+        if (!switchTo) break;
+        session = open(await resolveTarget(switchTo, ctx.env), switchTo);
+        status = undefined;
+        continue;
+      }
       if (handOver.kind === 'switch') {
         // Another saved server: a new session; --socket was for the server we started with.
         await session.close();

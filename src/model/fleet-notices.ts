@@ -3,7 +3,6 @@
  * was first seen. A notice appears when its fault does and goes when the fault clears; a
  * fault that never clears is never shown twice. Pure: rows in, notices out.
  */
-import { formatDuration } from '../render/duration.js';
 import { DISK_NOTICE_PERCENT, type FleetRow } from './fleet-view.js';
 
 export type NoticeLevel = 'error' | 'warn';
@@ -28,6 +27,12 @@ const REASON_TEXT: Record<string, { text: string; level: NoticeLevel }> = {
   restarting: { text: 'restarting', level: 'warn' },
 };
 
+/** Backup ages are hours to days: "30 h", "3 d". */
+function hoursOld(ms: number): string {
+  const h = ms / 3_600_000;
+  return h < 48 ? `${Math.round(h)} h` : `${Math.round(h / 24)} d`;
+}
+
 /** Every fault a row shows now. */
 export function rowFaults(row: FleetRow): Fault[] {
   const server = row.name;
@@ -49,7 +54,7 @@ export function rowFaults(row: FleetRow): Fault[] {
   if (row.diskPercent !== null && row.diskPercent > DISK_NOTICE_PERCENT) add('disk', `disk ${Math.round(row.diskPercent)} % full`, 'warn');
   const b = row.backup;
   if (b?.breached) {
-    add('backup', b.ageMs === undefined ? `no verified backup (RPO ${b.rpoHours} h)` : `newest verified backup ${formatDuration(b.ageMs)} old (RPO ${b.rpoHours} h)`, 'error');
+    add('backup', b.ageMs === undefined ? `no verified backup (RPO ${b.rpoHours} h)` : `newest verified backup ${hoursOld(b.ageMs)} old (RPO ${b.rpoHours} h)`, 'error');
   }
   return out;
 }
