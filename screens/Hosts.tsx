@@ -8,7 +8,9 @@ import { Table, type TableColumn, type TableRow } from '../components/Table.js';
 import { TextInput } from '../components/TextInput.js';
 import { findBinding } from '../components/key-bindings.js';
 import { useStore, type ExternalStore } from '../components/use-store.js';
-import type { HostField, HostRow, HostsActions, HostsSnapshot, HostTest } from '../src/model/hosts-store.js';
+import { inputFromProfile, nextColour, type HostField, type HostInput, type HostRow, type HostsActions, type HostsSnapshot, type HostTest } from '../src/model/hosts-store.js';
+import { PROFILE_COLOURS } from '../src/config/profile-schema.js';
+import { serverColour } from '../src/render/server-colour.js';
 import { fitColumns } from '../src/render/columns.js';
 import type { DoctorStatus } from '../src/transport/diagnose.js';
 import { DEFAULT_DOCKER_SOCKET } from '../src/transport/target.js';
@@ -33,12 +35,40 @@ const FORM: readonly { field: HostField; prompt: string; help: string }[] = [
   { field: 'destination', prompt: 'destination: ', help: '[user@]host[:port], or a Host alias from your ssh_config' },
   { field: 'socket', prompt: 'docker socket: ', help: `enter for ${DEFAULT_DOCKER_SOCKET}; rootless Docker lives at /run/user/UID/docker.sock` },
   { field: 'composeDir', prompt: 'compose dir: ', help: 'where the compose files live on the server (optional: enter to skip)' },
+  { field: 'group', prompt: 'group: ', help: 'the fleet it belongs to, e.g. shop: opsdeck --group shop (optional)' },
+  { field: 'environment', prompt: 'environment: ', help: 'production, staging or another word (optional); production asks for the name to be typed before a restart or stop' },
+  { field: 'colour', prompt: 'colour: ', help: `tab goes through the colours; its name is drawn in it on every screen (optional; production without one is red)` },
+  { field: 'readonly', prompt: 'read-only: ', help: 'y: always open it read-only, as with --readonly; n or enter: no' },
 ];
 
 interface FormState {
+  /** Editing a saved profile (its name stays), or adding a new one. */
+  editing: string | undefined;
+  /** The fields this form asks, in order: an edit does not ask the name, nor a local profile's destination. */
+  fields: readonly HostField[];
   step: number;
   values: Partial<Record<HostField, string>>;
   error: string | undefined;
+}
+
+function formFor(row: HostRow | undefined): FormState {
+  if (!row) return { editing: undefined, fields: FORM.map((f) => f.field), step: 0, values: {}, error: undefined };
+  const fields = FORM.map((f) => f.field).filter((f) => f !== 'name' && (f !== 'destination' || !row.local));
+  const values: Partial<Record<HostField, string>> = { ...inputFromProfile(row.profile) };
+  return { editing: row.name, fields, step: 0, values, error: undefined };
+}
+
+function formInput(values: Partial<Record<HostField, string>>): HostInput {
+  return {
+    name: values.name ?? '',
+    destination: values.destination ?? '',
+    socket: values.socket ?? '',
+    composeDir: values.composeDir ?? '',
+    group: values.group ?? '',
+    environment: values.environment ?? '',
+    colour: values.colour ?? '',
+    readonly: values.readonly ?? '',
+  };
 }
 
 const GLYPH: Record<DoctorStatus, string> = { pass: '✓', fail: '✗', warn: '!', skip: '-' };
@@ -94,7 +124,12 @@ export function Hosts({ hosts, actions, width, height, color, readonly = false, 
         }
         case 'add':
           if (s.fileError) return;
-          return setForm({ step: 0, values: {}, error: undefined });
+          return setForm(formFor(undefined));
+        case 'edit': {
+          const row = picked();
+          if (s.fileError || !row) return;
+          return setForm(formFor(row));
+        }
         case 'default': {
           const row = picked();
           if (row) actions.toggleDefault(row.name);
@@ -115,13 +150,14 @@ export function Hosts({ hosts, actions, width, height, color, readonly = false, 
 
   const submitField = (raw: string) => {
     if (!form) return;
-    const { field } = FORM[form.step]!;
+    const field = form.fields[form.step]!;
     const value = raw.trim();
     const values = { ...form.values, [field]: value };
-    const error = actions.checkField(field, value);
+    // An edit keeps its own name: the only name it may not clash with is its own.
+    const error = form.editing !== undefined && field === 'name' ? undefined : actions.checkField(field, value);
     if (error) return setForm({ ...form, values, error });
-    if (form.step < FORM.length - 1) return setForm({ step: form.step + 1, values, error: undefined });
-    const r = actions.add({ name: values.name ?? '', destination: values.destination ?? '', socket: values.socket ?? '', composeDir: values.composeDir ?? '' });
+    if (form.step < form.fields.length - 1) return setForm({ ...form, step: form.step + 1, values, error: undefined });
+    const r = form.editing !== undefined ? actions.edit(form.editing, formInput(values)) : actions.add(formInput(values));
     if (r.ok) {
       setForm(undefined);
       selectedRef.current = r.name;
@@ -129,12 +165,12 @@ export function Hosts({ hosts, actions, width, height, color, readonly = false, 
       return;
     }
     // Back to the field at fault, if there is one, with the one-line reason.
-    const step = r.field ? FORM.findIndex((f) => f.field === r.field) : form.step;
-    setForm({ step, values, error: r.error });
+    const at = r.field ? form.fields.indexOf(r.field) : -1;
+    setForm({ ...form, step: at >= 0 ? at : form.step, values, error: r.error });
   };
 
   const test = current ? s.tests.get(current.name) : undefined;
-  const panel = form ? 2 + FORM.length + 2 : test?.status === 'done' ? test.report.steps.length * 2 + 3 : 3;
+  const panel = form ? 2 + form.fields.length + 3 : test?.status === 'done' ? test.report.steps.length * 2 + 3 : 3;
   const tableHeight = Math.max(1, Math.min(s.rows.length, height - 6 - panel));
   const cols = fitColumns(
     [
@@ -143,15 +179,21 @@ export function Hosts({ hosts, actions, width, height, color, readonly = false, 
       { id: 'destination', min: 14, priority: 2, flex: 2, max: 36 },
       { id: 'socket', min: 14, priority: 3, flex: 2, max: 34 },
       { id: 'composeDir', min: 11, priority: 4, flex: 1, max: 30 },
+      // Only once some profile has one: a list of plain servers keeps its width for the paths.
+      ...(s.rows.some((r) => r.group) ? [{ id: 'group', min: 5, priority: 5, flex: 1, max: 16 }] : []),
+      ...(s.rows.some((r) => r.environment || r.readonly) ? [{ id: 'environment', min: 10, priority: 5, flex: 1, max: 16 }] : []),
     ],
     width,
   );
-  const HEADERS: Record<string, string> = { mark: '', name: 'NAME', destination: 'DESTINATION', socket: 'DOCKER SOCKET', composeDir: 'COMPOSE DIR' };
+  const HEADERS: Record<string, string> = { mark: '', name: 'NAME', destination: 'DESTINATION', socket: 'DOCKER SOCKET', composeDir: 'COMPOSE DIR', group: 'GROUP', environment: 'ENV' };
   const columns: TableColumn[] = cols.map((col) => ({ key: col.id, header: HEADERS[col.id]!, width: col.width }));
   const rows: TableRow[] = s.rows.map((r) => ({
     id: r.name,
     cells: {
-      name: { text: r.name, bold: r.isConnected },
+      // The same colour as the top bar's once connected: the eye learns one colour per server.
+      name: { text: r.name, bold: r.isConnected, ...(colourOf(r) ? { color: colourOf(r)! } : {}) },
+      group: r.group,
+      environment: { text: [r.environment, r.readonly ? 'ro' : ''].filter(Boolean).join(' '), ...(r.environment === 'production' ? { bold: true } : {}) },
       mark: { text: `${r.isConnected ? '●' : ' '}${r.isDefault ? '*' : ''}`, color: 'green' },
       destination: r.destination,
       socket: { text: r.socket, dim: r.socketIsDefault },
@@ -175,15 +217,21 @@ export function Hosts({ hosts, actions, width, height, color, readonly = false, 
       ) : (
         <Box flexDirection="column">
           <Table columns={columns} rows={rows} selectedId={current?.name} height={tableHeight} color={color} />
-          {s.rows.some((r) => r.isConnected || r.isDefault) ? (
+          {s.rows.some((r) => r.isConnected || r.isDefault || r.readonly) ? (
             <Text dimColor wrap="truncate-end">
-              {[s.rows.some((r) => r.isConnected) ? '● connected now' : '', s.rows.some((r) => r.isDefault) ? '* default (opened when no --host is given)' : ''].filter(Boolean).join('  ')}
+              {[
+                s.rows.some((r) => r.isConnected) ? '● connected now' : '',
+                s.rows.some((r) => r.isDefault) ? '* default (opened when no --host is given)' : '',
+                s.rows.some((r) => r.readonly) ? 'ro opens read-only' : '',
+              ]
+                .filter(Boolean)
+                .join('  ')}
             </Text>
           ) : null}
         </Box>
       )}
       {form ? (
-        <AddForm form={form} color={color} onSubmit={submitField} onCancel={() => setForm(undefined)} width={width} />
+        <HostForm form={form} color={color} onSubmit={submitField} onCancel={() => setForm(undefined)} width={width} />
       ) : removing ? (
         <ConfirmDialog
             title={`Remove '${removing.name}' (${removing.destination})?`}
@@ -204,20 +252,41 @@ export function Hosts({ hosts, actions, width, height, color, readonly = false, 
           {s.notice.text}
         </Text>
       ) : null}
-      {form ? <KeyHints bindings={hostFormKeys} width={width} /> : !removing ? <KeyHints bindings={keys} width={width} /> : null}
+      {form ? <KeyHints bindings={form.fields[form.step] === 'colour' ? hostFormKeys : hostFormKeys.filter((b) => b.action !== 'colour')} width={width} /> : !removing ? <KeyHints bindings={keys} width={width} /> : null}
     </Box>
   );
 }
 
-function AddForm({ form, color, onSubmit, onCancel, width }: { form: FormState; color: boolean; onSubmit: (v: string) => void; onCancel: () => void; width: number }) {
-  const field = FORM[form.step]!;
+function colourOf(r: HostRow): string | undefined {
+  return serverColour({ ...(r.colour ? { colour: r.colour } : {}), ...(r.environment ? { environment: r.environment } : {}) });
+}
+
+const FORM_FIELD = new Map(FORM.map((f) => [f.field, f]));
+
+function HostForm({ form, color, onSubmit, onCancel, width }: { form: FormState; color: boolean; onSubmit: (v: string) => void; onCancel: () => void; width: number }) {
+  const field = FORM_FIELD.get(form.fields[form.step]!)!;
+  // The colour field offers the rest of the first colour that starts with what is typed.
+  const [typed, setTyped] = useState(form.values[field.field] ?? '');
+  const offer = field.field === 'colour' && typed ? PROFILE_COLOURS.find((c) => c.toLowerCase().startsWith(typed.toLowerCase()) && c.length > typed.length) : undefined;
   return (
     <Box flexDirection="column" borderStyle="round" paddingX={1} width={Math.min(width, 100)}>
-      <Text bold>Add a server</Text>
-      {FORM.slice(0, form.step).map((f) => (
-        <Text key={f.field} wrap="truncate-end">{`${f.prompt}${form.values[f.field] || '(default)'}`}</Text>
-      ))}
-      <TextInput key={form.step} prefix={field.prompt} initial={form.values[field.field] ?? ''} onSubmit={onSubmit} onCancel={onCancel} />
+      <Text bold>{form.editing !== undefined ? `Edit ${form.editing}` : 'Add a server'}</Text>
+      {form.fields.slice(0, form.step).map((f) => {
+        const value = form.values[f];
+        const shown = FORM_FIELD.get(f)!.prompt;
+        // A chosen colour is shown in that colour: what the name will look like.
+        if (f === 'colour' && value) return <Text key={f} wrap="truncate-end">{shown}<Text color={color ? value : undefined}>{value}</Text></Text>;
+        return <Text key={f} wrap="truncate-end">{`${shown}${value || '(default)'}`}</Text>;
+      })}
+      <TextInput
+        key={form.step}
+        prefix={field.prompt}
+        initial={form.values[field.field] ?? ''}
+        onSubmit={onSubmit}
+        onCancel={onCancel}
+        onChange={setTyped}
+        {...(field.field === 'colour' ? { complete: nextColour, suggestion: offer?.slice(typed.length) } : {})}
+      />
       {form.error ? (
         <Text color={color ? 'red' : undefined} wrap="truncate-end">
           {form.error}

@@ -13,7 +13,7 @@ import { Store } from './store.js';
 import { UserError } from '../errors.js';
 import type { ConnectionFlags } from '../transport/connection-flags.js';
 import { ProfileStore } from '../config/profile-store.js';
-import { ComposeSchema, ProfileName, profileFields, type Profile } from '../config/profile-schema.js';
+import { ComposeSchema, PROFILE_COLOURS, ProfileName, profileFields, type Profile, type ProfileColour } from '../config/profile-schema.js';
 import { sanitise } from '../text/sanitise.js';
 import { diagnose, type DoctorReport } from '../transport/diagnose.js';
 import { refusingPrompter, type Prompter } from '../transport/prompter.js';
@@ -32,6 +32,14 @@ export interface HostRow {
   isDefault: boolean;
   /** The profile this TUI session is connected to. */
   isConnected: boolean;
+  /** The fleet and environment the profile names ('' when it names none). */
+  group: string;
+  environment: string;
+  /** The profile's own colour; what the name is drawn in is src/render/server-colour.ts's call. */
+  colour: ProfileColour | undefined;
+  /** The profile itself as saved, for the edit form. */
+  profile: Profile;
+  readonly: boolean;
 }
 
 export type HostTest =
@@ -54,7 +62,10 @@ export interface HostsSnapshot {
   notice: { text: string; level: NoticeLevel } | undefined;
 }
 
-export type HostField = 'name' | 'destination' | 'socket' | 'composeDir';
+export type HostField = 'name' | 'destination' | 'socket' | 'composeDir' | 'group' | 'environment' | 'colour' | 'readonly';
+
+/** The order the form asks for them (and a refused save points back to the first at fault). */
+export const HOST_FIELDS: readonly HostField[] = ['name', 'destination', 'socket', 'composeDir', 'group', 'environment', 'colour', 'readonly'];
 
 /** What the add form collects; empty optional fields mean "not set". */
 export interface HostInput {
@@ -63,6 +74,12 @@ export interface HostInput {
   destination: string;
   socket?: string;
   composeDir?: string;
+  group?: string;
+  environment?: string;
+  /** One of PROFILE_COLOURS, or empty for none. */
+  colour?: string;
+  /** y / yes / n / no; empty is no. */
+  readonly?: string;
 }
 
 export type AddResult = { ok: true; name: string } | { ok: false; field: HostField | undefined; error: string };
@@ -74,6 +91,11 @@ export interface HostsActions {
   checkField(field: HostField, value: string): string | undefined;
   /** Validate and save; on failure the file is left as it was. */
   add(input: HostInput): AddResult;
+  /**
+   * Save the form over the saved profile `name` (the name itself stays). What the form does not
+   * show (identity file, projects, backup and unlock settings) is kept as it was.
+   */
+  edit(name: string, input: HostInput): AddResult;
   remove(name: string): void;
   /** Make this the default; on the current default, clear it. */
   toggleDefault(name: string): void;
@@ -94,7 +116,19 @@ export interface HostsStoreOptions {
   connected?: string | undefined;
 }
 
-const FIELD_LABEL: Record<HostField, string> = { name: 'name', destination: 'destination', socket: 'docker socket', composeDir: 'compose dir' };
+const FIELD_LABEL: Record<HostField, string> = {
+  name: 'name',
+  destination: 'destination',
+  socket: 'docker socket',
+  composeDir: 'compose dir',
+  group: 'group',
+  environment: 'environment',
+  colour: 'colour',
+  readonly: 'read-only',
+};
+
+const YES = ['y', 'yes'];
+const NO = ['', 'n', 'no'];
 
 /** Errors become one line: a message may quote the file or a server. */
 function oneLine(s: string): string {
@@ -125,7 +159,34 @@ export function hostRow(p: Profile, def: string | undefined, connected: string |
     projects: p.compose?.projects ?? [],
     isDefault: p.name === def,
     isConnected: p.name === connected,
+    group: p.group ?? '',
+    environment: p.environment ?? '',
+    colour: p.colour,
+    readonly: p.readonly === true,
+    profile: p,
   };
+}
+
+/** The form's values for a saved profile (what the edit form starts from). */
+export function inputFromProfile(p: Profile): HostInput {
+  return {
+    name: p.name,
+    destination: destinationOf(p),
+    socket: p.socket ?? '',
+    composeDir: p.compose?.directory ?? '',
+    group: p.group ?? '',
+    environment: p.environment ?? '',
+    colour: p.colour ?? '',
+    readonly: p.readonly ? 'yes' : 'no',
+  };
+}
+
+/** Tab in the colour field: complete a typed start, or on a full name go to the next colour. */
+export function nextColour(typed: string): ProfileColour {
+  const value = typed.trim().toLowerCase();
+  const at = PROFILE_COLOURS.findIndex((c) => c.toLowerCase() === value);
+  if (at >= 0) return PROFILE_COLOURS[(at + 1) % PROFILE_COLOURS.length]!;
+  return PROFILE_COLOURS.find((c) => c.toLowerCase().startsWith(value)) ?? PROFILE_COLOURS[0];
 }
 
 /** The add form's field checks, with the profile schema's own pieces so the form and the file agree. */
@@ -150,12 +211,17 @@ export function checkHostField(field: HostField, raw: string, existing: readonly
       }
     }
     case 'socket':
-    case 'composeDir': {
+    case 'composeDir':
+    case 'group':
+    case 'environment':
+    case 'colour': {
       if (!value) return undefined;
-      const schema = field === 'socket' ? profileFields.socket : ComposeSchema.shape.directory;
+      const schema = { socket: profileFields.socket, composeDir: ComposeSchema.shape.directory, group: profileFields.group, environment: profileFields.environment, colour: profileFields.colour }[field];
       const r = schema.safeParse(value);
       return r.success ? undefined : `${label}: ${r.error.issues[0]?.message ?? 'invalid'}`;
     }
+    case 'readonly':
+      return YES.includes(value.toLowerCase()) || NO.includes(value.toLowerCase()) ? undefined : `${label}: answer y (always open it read-only) or n`;
   }
 }
 
@@ -170,7 +236,48 @@ export function profileFromInput(input: HostInput): Profile {
   const dir = input.composeDir?.trim();
   if (socket) profile.socket = socket;
   if (dir) profile.compose = { directory: dir };
-  return profile;
+  return { ...profile, ...markingsFromInput(input) };
+}
+
+function markingsFromInput(input: HostInput): Pick<Profile, 'group' | 'environment' | 'colour' | 'readonly'> {
+  const group = input.group?.trim();
+  const environment = input.environment?.trim();
+  const colour = input.colour?.trim();
+  return {
+    ...(group ? { group } : {}),
+    ...(environment ? { environment } : {}),
+    // checkHostField has held it against PROFILE_COLOURS; the store's schema checks it again.
+    ...(colour ? { colour: colour as ProfileColour } : {}),
+    ...(YES.includes(input.readonly?.trim().toLowerCase() ?? '') ? { readonly: true } : {}),
+  };
+}
+
+/**
+ * The edit form over a saved profile: the fields the form shows replace theirs, everything else
+ * the profile has (identity file, password login, projects, backup, unlock) is kept.
+ */
+export function editedProfile(saved: Profile, input: HostInput): Profile {
+  const form = profileFromInput({ ...input, name: saved.name });
+  const { group: _g, environment: _e, colour: _c, readonly: _r, socket: _s, ...kept } = saved;
+  const next: Profile = { ...kept, ...form, name: saved.name };
+  if (form.ssh && !saved.local) {
+    next.ssh = { ...form.ssh, ...pick(saved.ssh, ['identityFile', 'allowPassword']) };
+  } else if (saved.local) {
+    // A local profile stays local: the form's destination shows "local" and is not a host.
+    delete next.ssh;
+    next.local = true;
+  }
+  const projects = saved.compose?.projects;
+  const directory = form.compose?.directory;
+  if (directory || projects) next.compose = { ...(directory ? { directory } : {}), ...(projects ? { projects } : {}) };
+  else delete next.compose;
+  return next;
+}
+
+function pick<T extends object, K extends keyof T>(o: T | undefined, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (o && o[k] !== undefined) out[k] = o[k];
+  return out;
 }
 
 export class HostsStore extends Store<HostsSnapshot> {
@@ -190,6 +297,7 @@ export class HostsStore extends Store<HostsSnapshot> {
       reload: () => this.#reload(),
       checkField: (field, value) => checkHostField(field, value, this.getSnapshot().rows.map((r) => r.name)),
       add: (input) => this.#add(input),
+      edit: (name, input) => this.#edit(name, input),
       remove: (name) => this.#remove(name),
       toggleDefault: (name) => this.#toggleDefault(name),
       test: (name) => void this.#test(name),
@@ -231,11 +339,8 @@ export class HostsStore extends Store<HostsSnapshot> {
 
   #add(input: HostInput): AddResult {
     const existing = this.#namesNow();
-    for (const field of ['name', 'destination', 'socket', 'composeDir'] as const) {
-      const value = field === 'name' ? input.name : field === 'destination' ? input.destination : (input[field] ?? '');
-      const error = checkHostField(field, value, existing ?? []);
-      if (error) return { ok: false, field, error };
-    }
+    const refused = checkInput(input, existing ?? []);
+    if (refused) return refused;
     if (existing === undefined) {
       const e = this.getSnapshot().fileError;
       return { ok: false, field: undefined, error: e ? e.message : 'the profile file cannot be read' };
@@ -252,6 +357,30 @@ export class HostsStore extends Store<HostsSnapshot> {
     }
     this.#reload({ text: `saved '${profile.name}' (${sanitise(destinationOf(profile))}) in ${this.#profiles.path}; t tests it`, level: 'ok' });
     return { ok: true, name: profile.name };
+  }
+
+  #edit(name: string, input: HostInput): AddResult {
+    const existing = this.#namesNow();
+    if (existing === undefined) {
+      const e = this.getSnapshot().fileError;
+      return { ok: false, field: undefined, error: e ? e.message : 'the profile file cannot be read' };
+    }
+    // The name is not asked again: the other names only matter to an add.
+    const refused = checkInput({ ...input, name }, [], (f) => f !== 'destination' || !this.#profiles.get(name)?.local);
+    if (refused) return refused;
+    let profile: Profile;
+    try {
+      const saved = this.#profiles.get(name);
+      if (!saved) return { ok: false, field: undefined, error: `'${name}' is not saved any more` };
+      profile = editedProfile(saved, input);
+      this.#profiles.add(profile, { replace: true });
+    } catch (err) {
+      const e = describeError(err, this.#profiles.path);
+      this.#reload();
+      return { ok: false, field: undefined, error: e.message };
+    }
+    this.#reload({ text: `saved '${name}' (${sanitise(destinationOf(profile))}) in ${this.#profiles.path}`, level: 'ok' });
+    return { ok: true, name };
   }
 
   /** The saved names as the file says now; undefined when it cannot be read. */
@@ -306,6 +435,16 @@ export class HostsStore extends Store<HostsSnapshot> {
     }
     this.update((s) => ({ ...s, tests: new Map(s.tests).set(name, result) }));
   }
+}
+
+/** The first field of the form at fault, with its one line; undefined when every field is acceptable. */
+function checkInput(input: HostInput, existing: readonly string[], checked: (f: HostField) => boolean = () => true): AddResult | undefined {
+  for (const field of HOST_FIELDS) {
+    if (!checked(field)) continue;
+    const error = checkHostField(field, input[field] ?? '', existing);
+    if (error) return { ok: false, field, error };
+  }
+  return undefined;
 }
 
 /** diagnose() sanitises what it quotes from the server in `detail`; hints can carry error text too. */

@@ -67,6 +67,7 @@ describe('Hosts key table', () => {
       expect(new Set(all).size).toBe(all.length);
     }
     expect(visibleHostsKeys(true).map((b) => b.action)).toEqual(['down', 'up', 'top', 'bottom', 'pick', 'test', 'reload', 'back', 'help']);
+    expect(hostFormKeys.map((b) => b.keys[0])).toEqual(['enter', 'tab', 'esc']);
   });
 });
 
@@ -82,7 +83,9 @@ describe('Hosts screen: the list', () => {
     expect(f).toMatch(/^ \* prod +deploy@203\.0\.113\.9:2222 +\/run\/user\/1000\/docker\.sock +\/srv\/shop$/m);
     expect(f).toContain('● connected now  * default');
     expect(f).toContain('t tests the path to lab');
-    expect(f).toMatch(/⏎ connect +t test +a add +d default +x remove +esc back +\? help/);
+    expect(f).toMatch(/⏎ connect +t test +a add +e edit +d default +x remove +esc back +\? help/);
+    // No profile has a group or an environment: the columns are left out, not drawn empty.
+    expect(f).not.toMatch(/GROUP|ENV/);
   });
 
   it('enter connects to the selected server; j/k move; esc goes back; ? opens help', async () => {
@@ -143,6 +146,9 @@ describe('Hosts screen: add', () => {
     await app.press('deploy@127.0.0.1:22022', KEY.enter, '/run/opsdeck-lab/docker.sock', KEY.enter);
     expect(app.frame()).toContain('docker socket: /run/opsdeck-lab/docker.sock');
     await app.press('/srv/staging', KEY.enter);
+    // The markings, skipped: enter on group, environment, colour and read-only.
+    expect(app.frame()).toContain('the fleet it belongs to');
+    await app.press(KEY.enter, KEY.enter, KEY.enter, KEY.enter);
     const f = await app.waitFor((x) => !x.includes('Add a server'));
     expect(f).toMatch(/staging +deploy@127\.0\.0\.1:22022 +\/run\/opsdeck-lab\/docker\.sock +\/srv\/staging/);
     expect(f).toContain(`saved 'staging' (deploy@127.0.0.1:22022) in ${file}; t tests it`);
@@ -160,7 +166,7 @@ describe('Hosts screen: add', () => {
   it('an ssh_config alias with the optional fields skipped', async () => {
     const { app } = real();
     await app.ready();
-    await app.press('a', 'lab', KEY.enter, 'opsdeck-lab', KEY.enter, KEY.enter, KEY.enter);
+    await app.press('a', 'lab', KEY.enter, 'opsdeck-lab', KEY.enter, KEY.enter, KEY.enter, KEY.enter, KEY.enter, KEY.enter, KEY.enter);
     await app.waitFor((x) => x.includes("saved 'lab' (opsdeck-lab)"));
     expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ version: 1, profiles: { lab: { ssh: { host: 'opsdeck-lab' } } } });
   });
@@ -189,6 +195,102 @@ describe('Hosts screen: add', () => {
     expect(f).not.toContain('new');
     expect(fs.readFileSync(file).equals(before.bytes)).toBe(true);
     expect(fs.statSync(file).mtimeMs).toBe(before.mtime);
+  });
+});
+
+describe('Hosts screen: group, environment, colour, read-only', () => {
+  it('the add form asks for them, tab goes through the colours, and the profile has them', async () => {
+    const { app } = real();
+    await app.ready();
+    await app.press('a', 'shop-prod', KEY.enter, 'deploy@203.0.113.9', KEY.enter, KEY.enter, KEY.enter);
+    await app.press('shop', KEY.enter);
+    expect(app.frame()).toContain('group: shop');
+    expect(app.frame()).toContain('production asks for the name to be typed');
+    await app.press('production', KEY.enter);
+    // The colour field: the hint bar offers tab; "ma" completes to magenta, tab again to the next colour.
+    expect(app.frame()).toMatch(/⏎ next \/ save +⇥ next colour|next colour/);
+    await app.press('ma', '\t');
+    expect(app.frame()).toContain('colour: magenta');
+    await app.press('\t');
+    expect(app.frame()).toContain('colour: cyan');
+    await app.press(KEY.enter);
+    expect(app.frame()).toContain('read-only: ');
+    await app.press('maybe', KEY.enter);
+    expect(app.frame()).toContain('read-only: answer y (always open it read-only) or n');
+    await app.press(KEY.ctrlU, 'y', KEY.enter);
+    const f = await app.waitFor((x) => !x.includes('Add a server'));
+    expect(f).toMatch(/shop-prod +deploy@203\.0\.113\.9 .* shop +production ro$/m);
+    expect(f).toContain('ro opens read-only');
+    expect(new ProfileStore({ configPath: file }).get('shop-prod')).toEqual({
+      name: 'shop-prod',
+      ssh: { host: '203.0.113.9', user: 'deploy' },
+      group: 'shop',
+      environment: 'production',
+      colour: 'cyan',
+      readonly: true,
+    });
+  });
+
+  it('a bad group or colour is one line under its field, and nothing is saved until it is fixed', async () => {
+    const { app } = real();
+    await app.ready();
+    await app.press('a', 'x', KEY.enter, 'h.example.org', KEY.enter, KEY.enter, KEY.enter, 'my shop', KEY.enter);
+    expect(app.frame()).toContain('group: must be a group name such as shop');
+    await app.press(KEY.ctrlU, 'shop', KEY.enter, KEY.enter, 'purple', KEY.enter);
+    expect(app.frame()).toMatch(/colour: must be one of red, green/);
+    expect(fs.existsSync(file)).toBe(false);
+    await app.press(KEY.ctrlU, 'blue', KEY.enter, KEY.enter);
+    await app.waitFor((x) => x.includes("saved 'x'"));
+    expect(new ProfileStore({ configPath: file }).get('x')).toMatchObject({ group: 'shop', colour: 'blue' });
+  });
+
+  it('e edits the selected profile: the form starts from it, the name stays, what the form does not show is kept', async () => {
+    const p = new ProfileStore({ configPath: file });
+    p.add({ name: 'db', ssh: { host: 'db.example.org', user: 'deploy', identityFile: '~/.ssh/db', allowPassword: true }, compose: { directory: '/srv/db', projects: ['pg'] }, group: 'shop', colour: 'red' });
+    const { app } = real();
+    await app.ready();
+    await app.press('e');
+    let f = app.frame();
+    expect(f).toContain('Edit db');
+    expect(f).toContain('destination: deploy@db.example.org');
+    await app.press(KEY.enter, KEY.enter, KEY.enter);
+    expect(app.frame()).toContain('group: shop');
+    await app.press(KEY.ctrlU, 'blog', KEY.enter, 'staging', KEY.enter, KEY.ctrlU, KEY.enter, KEY.enter);
+    f = await app.waitFor((x) => !x.includes('Edit db'));
+    expect(f).toContain(`saved 'db' (deploy@db.example.org) in ${file}`);
+    expect(new ProfileStore({ configPath: file }).get('db')).toEqual({
+      name: 'db',
+      ssh: { host: 'db.example.org', user: 'deploy', identityFile: '~/.ssh/db', allowPassword: true },
+      compose: { directory: '/srv/db', projects: ['pg'] },
+      group: 'blog',
+      environment: 'staging',
+    });
+  });
+
+  it('read-only hides e', async () => {
+    seedProfiles();
+    const { app } = real({ readonly: true });
+    await app.ready();
+    await app.press('e');
+    expect(app.frame()).not.toContain('Edit');
+    expect(app.frame()).not.toMatch(/e edit/);
+  });
+
+  it("draws each name in its colour, production's red when it has none, and others plain", async () => {
+    const p = new ProfileStore({ configPath: file });
+    p.add({ name: 'blue-one', ssh: { host: 'a.example.org' }, colour: 'blue' });
+    p.add({ name: 'prod-one', ssh: { host: 'b.example.org' }, environment: 'production' });
+    p.add({ name: 'plain-one', ssh: { host: 'c.example.org' }, group: 'shop' });
+    const store = new HostsStore({ configPath: file, env: { HOME: dir } });
+    const app = mount(<Hosts hosts={store} actions={store.actions} width={120} height={30} color onPick={() => {}} onBack={() => {}} onHelp={() => {}} />);
+    await app.ready();
+    // Off the first row: the selection is drawn inverse, not in the row's colours.
+    await app.press('j');
+    const raw = app.raw();
+    expect(raw).toMatch(/\u001b\[34mblue-one/);
+    expect(raw).toMatch(/\u001b\[31mprod-one/);
+    expect(raw).not.toMatch(/\u001b\[3\dmplain-one/);
+    expect(app.frame()).toMatch(/GROUP +ENV/);
   });
 });
 
@@ -267,6 +369,7 @@ describe('Hosts screen: test results', () => {
       reload: () => calls.push('reload'),
       checkField: () => undefined,
       add: () => ({ ok: false, field: undefined, error: 'unused' }),
+      edit: () => ({ ok: false, field: undefined, error: 'unused' }),
       remove: (n) => calls.push(`remove:${n}`),
       toggleDefault: (n) => calls.push(`default:${n}`),
       test: (n) => calls.push(`test:${n}`),

@@ -31,7 +31,7 @@ describe('opsdeck hosts', () => {
     expect((await run(['hosts', 'add', 'prod', 'deploy@203.0.113.9:2222', '--socket', '/run/user/1000/docker.sock', '--project', 'shop', '--project', 'blog', '--default'], env)).code).toBe(0);
     expect((await run(['hosts', 'add', 'here', '--local'], env)).code).toBe(0);
     const list = await run(['hosts', 'list'], env);
-    expect(list.stdout).toMatch(/^NAME +TARGET +DOCKER SOCKET/);
+    expect(list.stdout).toMatch(/^NAME +GROUP +ENV +TARGET +DOCKER SOCKET/);
     expect(list.stdout).toMatch(/prod \* +deploy@203\.0\.113\.9:2222 +\/run\/user\/1000\/docker\.sock/);
     const json = JSON.parse((await run(['hosts', 'list', '--json'], env)).stdout) as { name: string; default: boolean }[];
     expect(json.map((p) => [p.name, p.default])).toEqual([

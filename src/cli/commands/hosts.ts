@@ -1,7 +1,8 @@
 import type { CommandContext, CommandSpec } from '../command.js';
 import { EXIT, UserError } from '../../errors.js';
 import { ProfileStore } from '../../config/profile-store.js';
-import type { Profile } from '../../config/profile-schema.js';
+import { PROFILE_COLOURS, type Profile } from '../../config/profile-schema.js';
+import { isProduction, serverColour } from '../../render/server-colour.js';
 import { endpointLabel, hopChain, parseDestination, resolveTarget, DEFAULT_DOCKER_SOCKET, type Target } from '../../transport/target.js';
 
 const configOption = {
@@ -41,8 +42,15 @@ const list: CommandSpec = {
       ctx.stdout.write(`No saved servers in ${store.path}.\nAdd one: opsdeck hosts add NAME user@host[:port]\n`);
       return EXIT.ok;
     }
-    const rows = profiles.map((p) => [p.name + (p.name === def ? ' *' : ''), describeProfile(p), p.socket ?? DEFAULT_DOCKER_SOCKET, p.compose?.directory ?? '']);
-    const head = ['NAME', 'TARGET', 'DOCKER SOCKET', 'COMPOSE DIR'];
+    const rows = profiles.map((p) => [
+      p.name + (p.name === def ? ' *' : ''),
+      p.group ?? '',
+      p.environment ?? '',
+      describeProfile(p),
+      p.socket ?? DEFAULT_DOCKER_SOCKET,
+      p.compose?.directory ?? '',
+    ]);
+    const head = ['NAME', 'GROUP', 'ENV', 'TARGET', 'DOCKER SOCKET', 'COMPOSE DIR'];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
     ctx.stdout.write([line(head), ...rows.map(line)].join('\n') + '\n');
@@ -54,7 +62,8 @@ const list: CommandSpec = {
 const add: CommandSpec = {
   name: 'add',
   summary: 'save a server profile',
-  usage: 'hosts add NAME [user@]host[:port] [--identity FILE] [--socket PATH] [--compose-dir DIR] [--project P]... [--default]',
+  usage:
+    'hosts add NAME [user@]host[:port] [--identity FILE] [--socket PATH] [--compose-dir DIR] [--project P]... [--group NAME] [--environment WORD] [--colour NAME] [--readonly] [--default] [--replace]',
   options: {
     identity: { type: 'string', valueName: 'FILE', description: 'private key for this server (ssh_config IdentityFile entries are tried too)' },
     socket: { type: 'string', valueName: 'PATH', description: 'the Docker socket on the server (default /var/run/docker.sock)' },
@@ -62,8 +71,12 @@ const add: CommandSpec = {
     project: { type: 'string', multiple: true, valueName: 'NAME', description: 'compose project to show (repeat for several; default all)' },
     'allow-password': { type: 'boolean', description: 'allow password / keyboard-interactive login for this server' },
     local: { type: 'boolean', description: 'a profile for running on the server itself (no SSH)' },
+    group: { type: 'string', valueName: 'NAME', description: 'the fleet this server belongs to (opsdeck --group NAME)' },
+    environment: { type: 'string', valueName: 'WORD', description: 'production, staging or another word; production asks for the name to be typed before destructive actions' },
+    colour: { type: 'string', valueName: 'NAME', description: `draw the server's name in this colour: ${PROFILE_COLOURS.join(', ')}` },
+    readonly: { type: 'boolean', description: 'always open this server read-only (as --readonly)' },
     default: { type: 'boolean', description: 'use this profile when no --host is given' },
-    replace: { type: 'boolean', description: 'overwrite a profile of the same name' },
+    replace: { type: 'boolean', description: 'overwrite a profile of the same name (whole: a field not given again is cleared)' },
     ...configOption,
   },
   run: async (ctx) => {
@@ -90,12 +103,38 @@ const add: CommandSpec = {
     if (typeof v['compose-dir'] === 'string' || projects.length) {
       profile.compose = { ...(typeof v['compose-dir'] === 'string' ? { directory: v['compose-dir'] } : {}), ...(projects.length ? { projects } : {}) };
     }
+    Object.assign(profile, markings(v));
     const store = storeFor(ctx);
     store.add(profile, { replace: v.replace === true, makeDefault: v.default === true });
     ctx.stdout.write(`Saved '${name}' (${describeProfile(profile)}) in ${store.path}.\nCheck it: opsdeck doctor --host ${name}\n`);
     return EXIT.ok;
   },
 };
+
+/**
+ * The fields that mark a server (fleet, environment, colour, read-only), taken as given: the
+ * profile schema judges them when the store saves, so a bad one is the store's one-line message.
+ */
+export function markings(v: CommandContext['values']): Pick<Profile, 'group' | 'environment' | 'colour' | 'readonly'> {
+  return {
+    ...(typeof v.group === 'string' ? { group: v.group } : {}),
+    ...(typeof v.environment === 'string' ? { environment: v.environment } : {}),
+    // Unchecked here on purpose: the schema's enum message lists the colours there are.
+    ...(typeof v.colour === 'string' ? { colour: v.colour as Profile['colour'] } : {}),
+    ...(v.readonly === true ? { readonly: true } : {}),
+  };
+}
+
+/** `hosts show` lines for the markings a profile has; none for those it leaves out. */
+export function markingRows(p: Profile): [string, string][] {
+  const rows: [string, string][] = [];
+  if (p.group) rows.push(['group', p.group]);
+  if (p.environment) rows.push(['environment', p.environment + (isProduction(p) ? ' (destructive actions ask for the name to be typed)' : '')]);
+  const colour = serverColour(p);
+  if (colour) rows.push(['colour', p.colour ? colour : `${colour} (production's, as no colour is set)`]);
+  if (p.readonly) rows.push(['read-only', 'yes: opens read-only, as with --readonly']);
+  return rows;
+}
 
 const remove: CommandSpec = {
   name: 'remove',
@@ -176,6 +215,7 @@ const show: CommandSpec = {
     }
     if (profile.compose?.directory) rows.push(['compose dir', profile.compose.directory]);
     if (profile.compose?.projects) rows.push(['projects', profile.compose.projects.join(', ')]);
+    rows.push(...markingRows(profile));
     const w = Math.max(...rows.map((r) => r[0].length));
     ctx.stdout.write(rows.map(([k, val]) => `${k.padEnd(w)}  ${val}`).join('\n') + '\n');
     return EXIT.ok;
