@@ -5,7 +5,7 @@ import { KeyHints } from '../components/KeyHints.js';
 import { findBinding } from '../components/key-bindings.js';
 import { useStore, type ExternalStore } from '../components/use-store.js';
 import type { FleetSnapshot } from '../src/fleet/fleet-store.js';
-import { fleetLines, type FleetLine } from '../src/render/fleet-lines.js';
+import { fleetLines, NAME_WIDTH, type FleetLine } from '../src/render/fleet-lines.js';
 import { fleetKeys } from './fleet-keys.js';
 import { levelColour } from './status-colour.js';
 import { CommandInput } from './CommandLine.js';
@@ -92,8 +92,8 @@ export function Fleet(p: FleetProps) {
         const isSelected = (l.kind === 'server' || l.kind === 'service') && lineId(l) === selected.current;
         if (l.kind === 'server') {
           // The name in the server's own colour, the state in its level's: production never looks like staging.
-          const name = l.text.slice(0, 14);
-          const rest = l.text.slice(14);
+          const name = l.text.slice(0, NAME_WIDTH);
+          const rest = l.text.slice(NAME_WIDTH);
           return (
             <Text key={i} inverse={isSelected} dimColor={l.dim} wrap="truncate-end">
               <Text color={p.color ? l.colour : undefined} bold>{name}</Text>

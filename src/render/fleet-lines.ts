@@ -20,7 +20,9 @@ export interface FleetLine {
   level?: 'ok' | 'warn' | 'error' | 'info';
 }
 
-const COLS = { name: 14, state: 30, faults: 7, load: 6, mem: 6, disk: 6, backup: 14 };
+/** The server name's width: the screen draws that many cells in the server's colour. */
+export const NAME_WIDTH = 14;
+const COLS = { name: NAME_WIDTH, state: 36, stale: 17, faults: 6, load: 6, mem: 5, disk: 5, backup: 12, engine: 14 };
 
 export function linkText(l: FleetLink, now: number): string {
   const wait = (at: number | undefined) => (at === undefined ? '' : `, next try ${at <= now ? 'now' : `in ${Math.ceil((at - now) / 1000)}s`}`);
@@ -63,12 +65,13 @@ export function fleetHeader(width: number): string {
     [
       fitCell('SERVER', COLS.name),
       fitCell('STATE', COLS.state),
+      fitCell('', COLS.stale),
       fitCell('FAULTS', COLS.faults, 'right'),
       fitCell('LOAD', COLS.load, 'right'),
       fitCell('MEM', COLS.mem, 'right'),
       fitCell('DISK', COLS.disk, 'right'),
       fitCell('BACKUP/RPO', COLS.backup),
-      fitCell('ENGINE', 9),
+      fitCell('ENGINE', COLS.engine),
       'HOST KEY',
     ].join(' '),
     width,
@@ -77,15 +80,16 @@ export function fleetHeader(width: number): string {
 
 export function serverLine(r: FleetRow, now: number, width: number): FleetLine {
   const state = `${linkText(r.link, now)} ${formatDuration(Math.max(0, now - r.link.since))}`;
-  const figures = r.loaded
-    ? [fitCell(String(r.faulted.length), COLS.faults, 'right'), fitCell(r.load ? r.load[0].toFixed(2) : '—', COLS.load, 'right'), fitCell(pct(r.memoryBudgetPercent), COLS.mem, 'right'), fitCell(pct(r.diskPercent), COLS.disk, 'right')]
-    : [fitCell('—', COLS.faults, 'right'), fitCell('—', COLS.load, 'right'), fitCell('—', COLS.mem, 'right'), fitCell('—', COLS.disk, 'right')];
-  const tail = [r.staleSince !== undefined ? `stale since ${clock(r.staleSince)}` : '', r.run ? `runbook: ${r.run}` : '', r.link.state !== 'connected' && 'error' in r.link && r.link.error ? r.link.error : '']
-    .filter(Boolean)
-    .join(' · ');
-  const engine = fitCell(r.engineVersion ?? '—', 9);
+  const stale = fitCell(r.staleSince !== undefined ? `stale since ${clock(r.staleSince)}` : '', COLS.stale);
+  const error = r.link.state !== 'connected' && 'error' in r.link && r.link.error ? r.link.error : '';
+  const head = [fitCell(r.name, COLS.name), fitCell(state, COLS.state), stale];
+  // Never reached: no figures to show, and why is what the operator needs first.
+  if (!r.loaded) return { text: truncate([...head, error || '—'].join(' '), width), kind: 'server', server: r.name, colour: r.colour, level: linkLevel(r.link), dim: false };
+  const figures = [fitCell(String(r.faulted.length), COLS.faults, 'right'), fitCell(r.load ? r.load[0].toFixed(2) : '—', COLS.load, 'right'), fitCell(pct(r.memoryBudgetPercent), COLS.mem, 'right'), fitCell(pct(r.diskPercent), COLS.disk, 'right')];
+  const tail = [r.run ? `runbook: ${r.run}` : '', error].filter(Boolean).join(' · ');
+  const engine = fitCell(r.engineVersion ?? '—', COLS.engine);
   const fp = r.fingerprint ? r.fingerprint.slice(0, 19) : '';
-  const text = [fitCell(r.name, COLS.name), fitCell(state, COLS.state), ...figures, fitCell(backupText(r), COLS.backup), engine, fp, tail ? ` ${tail}` : ''].join(' ');
+  const text = [...head, ...figures, fitCell(backupText(r), COLS.backup), engine, fp, tail ? ` ${tail}` : ''].join(' ');
   return { text: truncate(text, width), kind: 'server', server: r.name, colour: r.colour, level: linkLevel(r.link), dim: r.staleSince !== undefined };
 }
 
