@@ -115,6 +115,18 @@ const VALUE_CASES: BadCase[] = [
   { args: ['backup'], says: /backup/ },
   { args: ['bogus'], says: /unknown command 'bogus'/ },
   { args: ['status', '--host', ''], says: /--host|host/ },
+  // Several servers (--group, --host a,b): refused before any of them is dialled.
+  { args: ['status', '--group', 'shop', '--timeout', 'abc'], says: /--timeout/ },
+  { args: ['status', '--group', 'shop', '--timeout', '0'], says: /--timeout/ },
+  { args: ['status', '--host', 'deploy@127.0.0.1:1,deploy@127.0.0.2:1', '--timeout', '301'], says: /--timeout/ },
+  { args: ['status', '--timeout', '5', ...H], says: /--timeout/ },
+  { args: ['status', '--group', 'shop'], says: /--group shop/ },
+  { args: ['status', '--group', ''], says: /--group/ },
+  { args: ['status', '--group', 'shop', ...H], says: /--group and --host/ },
+  { args: ['status', '--host', 'deploy@127.0.0.1:1,,deploy@127.0.0.2:1'], says: /empty server name/ },
+  { args: ['status', '--host', 'deploy@127.0.0.1:1,deploy@127.0.0.1:1'], says: /named twice/ },
+  // A list where one server is meant: refused, not one of them picked.
+  { args: ['logs', 'api', '--host', 'web-1,db-1'], says: /'web-1,db-1'/ },
 ];
 
 describe('bad flags and arguments, for every command', () => {
