@@ -13,6 +13,7 @@ import type { ServerConnection } from '../transport/connection.js';
 import type { Target } from '../transport/target.js';
 import { backoffDelay } from '../transport/reconnect.js';
 import { sanitise } from '../text/sanitise.js';
+import { serverColour } from '../render/server-colour.js';
 import { readBackupAge } from './backup-age.js';
 import { updateNotices, type Notice } from '../model/fleet-notices.js';
 import { fleetLink, fleetRow, type BackupAge, type FleetRow, type SessionLink } from '../model/fleet-view.js';
@@ -240,7 +241,7 @@ export class FleetStore extends Store<FleetSnapshot> {
     const hop = snap.phase === 'ready' ? snap.conn.hops()[0] : undefined;
     return fleetRow({
       name: m.name,
-      colour: profile?.colour ?? (profile?.environment === 'production' ? 'red' : undefined),
+      colour: serverColour(profile),
       environment: profile?.environment,
       link: l,
       fingerprint: hop?.hostKey.fingerprint ?? previous?.fingerprint,
