@@ -62,7 +62,9 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
   const [screen, setScreen] = useState<Screen>({ name: 'dashboard' });
   // The grid's selection and filter outlive its trips to the help and details screens.
   const [gridView, setGridView] = useState<DashboardView | undefined>();
-  const [confirm, setConfirm] = useState<{ title: string; detail?: string; run: () => void } | undefined>();
+  // `destructive` on a production server: the server's name is typed, not just y.
+  const [confirm, setConfirm] = useState<{ title: string; detail?: string; destructive?: boolean; run: () => void } | undefined>();
+  const typeName = confirm?.destructive && session.production ? snap.label : undefined;
   const [commandMode, setCommandMode] = useState(false);
   const [status, setStatus] = useState<{ text: string; level: StatusLevel } | undefined>(initialStatus);
   const [overlay, setOverlay] = useState<Overlay | undefined>();
@@ -326,7 +328,7 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
             gridView={gridView}
             setGridView={setGridView}
             width={width}
-            height={height - 2 - (confirm ? 5 : 0)}
+            height={height - 2 - (confirm ? (typeName ? 8 : 5) : 0)}
             color={color}
             now={now}
             overlaid={confirm !== undefined || commandMode}
@@ -345,6 +347,7 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
         <ConfirmDialog
           title={confirm.title}
           detail={confirm.detail}
+          typeName={typeName}
           color={color}
           width={width}
           onAnswer={(yes) => {

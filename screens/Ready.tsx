@@ -2,6 +2,7 @@ import React from 'react';
 import { Box, Text } from 'ink';
 import type { StatusLevel } from '../components/StatusBar.js';
 import { confirmKeys } from '../components/confirm-keys.js';
+import { typedConfirmKeys } from '../components/typed-confirm-keys.js';
 import { useStoreUnless, type ExternalStore } from '../components/use-store.js';
 import type { GridSnapshot } from '../src/model/grid-store.js';
 import type { ServiceRow } from '../src/model/grouping.js';
@@ -32,7 +33,8 @@ export interface ReadyProps {
   overlaid: boolean;
   quit: () => void;
   setStatus: (s: { text: string; level: StatusLevel } | undefined) => void;
-  setConfirm: (c: { title: string; detail?: string; run: () => void } | undefined) => void;
+  /** `destructive`: on a production server the confirmation asks for the server's name to be typed. */
+  setConfirm: (c: { title: string; detail?: string; destructive?: boolean; run: () => void } | undefined) => void;
   setCommandMode: (on: boolean) => void;
   onHandOver: ((req: HandOver) => void) | undefined;
   exit: () => void;
@@ -62,13 +64,13 @@ export function Ready(p: ReadyProps) {
       case 'logs':
         return p.openLogs([row.project ? `${row.project}/${row.service}` : row.service]);
       case 'restart':
-        return p.setConfirm({ title: `Restart ${name} (${replicas})?`, run: () => run('restart', row) });
+        return p.setConfirm({ title: `Restart ${name} (${replicas})?`, destructive: true, run: () => run('restart', row) });
       case 'stop':
-        return p.setConfirm({ title: `Stop ${name} (${replicas})?`, detail: 'It stays down until started again.', run: () => run('stop', row) });
+        return p.setConfirm({ title: `Stop ${name} (${replicas})?`, detail: 'It stays down until started again.', destructive: true, run: () => run('stop', row) });
       case 'start':
         return p.setConfirm({ title: `Start ${name} (${replicas})?`, run: () => run('start', row) });
       case 'recreate':
-        return p.setConfirm({ title: `Recreate ${name}?`, detail: `Runs on the server: ${session.recreateCommand(row)}`, run: () => run('recreate', row) });
+        return p.setConfirm({ title: `Recreate ${name}?`, detail: `Runs on the server: ${session.recreateCommand(row)}`, destructive: true, run: () => run('recreate', row) });
       case 'shell': {
         if (session.readonly) return setStatus({ text: 'read-only: shell is disabled', level: 'warn' });
         const target = row.replicas.find((r) => r.container.state === 'running')?.container;
@@ -88,6 +90,7 @@ export function Ready(p: ReadyProps) {
           { title: 'Grid', bindings: visibleDashboardKeys(session.readonly) },
           { title: 'Service details', bindings: detailKeys },
           { title: 'Confirmations', bindings: confirmKeys },
+          ...(session.production ? [{ title: 'Confirming on a production server (restart, stop, recreate)', bindings: typedConfirmKeys }] : []),
           { title: 'Commands (press : on the grid)', bindings: COMMANDS.map((c) => ({ keys: [`:${c.name}`], action: c.name, hint: c.name, description: c.description })) },
         ]}
         width={p.width}

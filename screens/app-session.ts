@@ -26,6 +26,10 @@ export type AppSessionSnapshot =
 export interface AppSession extends ExternalStore<AppSessionSnapshot> {
   prompts: ExternalStore<PromptSnapshot> & { answer(id: number, value: boolean | Buffer | null): void };
   readonly: boolean;
+  /** The colour the server's name is drawn in (src/render/server-colour.ts's decision); none when unset. */
+  serverColour?: string | undefined;
+  /** A production profile: destructive actions ask for the server's name to be typed. */
+  production?: boolean;
   retry(): void;
   act(action: ServiceAction, row: ServiceRow, containerId?: string): Promise<ActionResult>;
   recreateCommand(row: ServiceRow): string;

@@ -6,6 +6,7 @@ import { connect, type ServerConnection } from '../transport/connection.js';
 import type { Target } from '../transport/target.js';
 import { UserError } from '../errors.js';
 import { sanitise } from '../text/sanitise.js';
+import { isProduction, serverColour } from '../render/server-colour.js';
 import { describeRecreate, runAction, type ActionResult, type ActionTarget, type ServiceAction } from '../docker/service-actions.js';
 import type { ConnectionFlags } from '../transport/connection-flags.js';
 import { openUnlock, openUnlockCheck, recogniseLockedServer } from '../unlock/unlock-wiring.js';
@@ -49,6 +50,9 @@ export interface SessionOptions {
 export class SessionStore extends Store<SessionSnapshot> {
   readonly prompts = new PromptStore();
   readonly readonly: boolean;
+  /** From the target's profile, for the App's top bar and its confirmations. */
+  readonly serverColour: string | undefined;
+  readonly production: boolean;
   #target: Target;
   #opts: SessionOptions;
   #conn: ServerConnection | undefined;
@@ -59,7 +63,10 @@ export class SessionStore extends Store<SessionSnapshot> {
     super({ phase: 'connecting', label: target.label, step: undefined });
     this.#target = target;
     this.#opts = opts;
-    this.readonly = opts.readonly ?? false;
+    // A profile marked read-only opens read-only whatever the command line says.
+    this.readonly = opts.readonly === true || target.profile?.readonly === true;
+    this.serverColour = serverColour(target.profile);
+    this.production = isProduction(target.profile);
   }
 
   get target(): Target {
