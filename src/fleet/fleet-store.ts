@@ -75,6 +75,7 @@ export class FleetStore extends Store<FleetSnapshot> {
   #publishTimer: ReturnType<typeof setTimeout> | undefined;
   #unsubscribe: (() => void)[] = [];
   #closed = false;
+  #lastKey = '';
 
   constructor(sessions: readonly { name: string; session: FleetSession }[], opts: FleetOptions = {}) {
     super({ group: opts.group, rows: [], notices: [], connected: 0 });
@@ -221,6 +222,11 @@ export class FleetStore extends Store<FleetSnapshot> {
     const now = this.#now();
     const rows = this.#members.map((m) => this.#row(m));
     const { notices, added } = updateNotices(this.getSnapshot().notices, rows, now);
+    // Most grid updates are CPU figures the fleet does not show: an unchanged view is not a new
+    // snapshot, so the screen does not draw it again (idle CPU is a budget).
+    const key = JSON.stringify([rows, notices]);
+    if (key === this.#lastKey) return;
+    this.#lastKey = key;
     this.set({ group: this.#opts.group, rows, notices, connected: rows.filter((r) => r.link.state === 'connected').length });
     if (added.length) this.#opts.onNewNotices?.(added);
   }

@@ -95,7 +95,7 @@ export function faultedServices(grid: GridSnapshot): FaultedService[] {
   const out: FaultedService[] = [];
   for (const group of grid.groups) {
     for (const row of [...group.services, ...group.oneoffs]) {
-      const memory = row.memory.limit !== null && row.memory.percent !== null && row.memory.percent >= MEMORY_NOTICE_PERCENT ? row.memory.percent : undefined;
+      const memory = row.memory.limit !== null && row.memory.percent !== null && row.memory.percent >= MEMORY_NOTICE_PERCENT ? Math.round(row.memory.percent) : undefined;
       if (!row.degraded && memory === undefined) continue;
       out.push({ key: row.key, name: row.project ? `${row.project}/${row.service}` : row.service, reasons: row.reasons, memoryPercent: memory });
     }
