@@ -2,6 +2,8 @@
  * The Hosts screen against the lab: a hosts store on a temp profile file, with one profile that
  * reaches the lab's sshd through its ssh_config alias and one that points at a closed loopback
  * port. `t` runs doctor's real checks (opsdeck's own SSH transport) with the TUI's prompter.
+ * Then profiles marked production and read-only, opened as real sessions on the lab: what the
+ * grid asks and refuses (nothing is restarted: the lab is shared by every e2e file).
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -11,6 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireLab, type LabInfo } from '../lab/api.js';
 import { Hosts } from '../../screens/Hosts.js';
 import { HostsStore, type HostTest } from '../../src/model/hosts-store.js';
+import { App } from '../../screens/App.js';
+import { ProfileStore } from '../../src/config/profile-store.js';
+import type { ProfileBody } from '../../src/config/profile-schema.js';
+import { resolveTarget } from '../../src/transport/target.js';
+import { SessionStore } from '../../src/session/session-store.js';
 import { PromptStore } from '../../src/model/prompt-store.js';
 import { KEY, mount } from '../tui/harness.js';
 import { tmpDir } from './transport-helpers.js';
@@ -165,4 +172,51 @@ describe('Hosts screen on the lab', () => {
     expect(fs.readFileSync(file, 'utf8')).toBe(bad);
     app.unmount();
   });
+});
+
+describe("a saved profile's markings, connected to the lab", () => {
+  /** A real session over the lab's sshd for a profile saved with these markings; the App from source on it. */
+  async function open(name: string, markings: Pick<ProfileBody, 'environment' | 'readonly' | 'colour'>) {
+    // A file of its own: the test before this one leaves the shared one bad on purpose.
+    const own = path.join(dir, `${name}.json`);
+    new ProfileStore({ configPath: own }).add({ name, ssh: { host: lab.sshd.hostAlias }, socket: lab.docker.socketPath, ...markings });
+    const flags = { host: name, config: own, 'ssh-config': lab.sshd.sshConfigPath };
+    const session = new SessionStore(await resolveTarget(flags, env), { flags, env });
+    await session.start();
+    if (session.getSnapshot().phase !== 'ready') throw new Error(JSON.stringify(session.getSnapshot()));
+    const app = mount(React.createElement(App, { session, color: false }), { plain: true });
+    await app.waitFor((f) => /\d+ faulted|all services ok/.test(f), 15_000);
+    return { session, app };
+  }
+
+  it('production: a restart from the grid asks for the name, and a wrong one does nothing', async () => {
+    const { session, app } = await open('lab-prod', { environment: 'production' });
+    try {
+      expect(session.production).toBe(true);
+      await app.press('/', 'g', 'h', 'o', 's', 't', KEY.enter, 'j', 'r');
+      await app.waitFor((f) => f.includes('Restart blog/ghost (1 container)?') && f.includes('lab-prod is a production server. Type its name to go ahead:'));
+      await app.press('lab-pro', KEY.enter);
+      await app.waitFor((f) => f.includes('that is not lab-prod'));
+      await app.press(KEY.esc);
+      const f = await app.waitFor((x) => x.includes('cancelled'));
+      // Refused before anything left for the server: no "restart …" status was ever set.
+      expect(f).not.toMatch(/restart \S+…/);
+    } finally {
+      app.unmount();
+      await session.close();
+    }
+  }, 60_000);
+
+  it('readonly: true opens read-only without --readonly: the actions are hidden and refused', async () => {
+    const { session, app } = await open('lab-watch', { readonly: true });
+    try {
+      expect(session.readonly).toBe(true);
+      expect(app.frame()).toContain('opsdeck · lab-watch · read-only');
+      await app.press('r');
+      await app.waitFor((f) => f.includes('read-only: restart is disabled'));
+    } finally {
+      app.unmount();
+      await session.close();
+    }
+  }, 60_000);
 });
