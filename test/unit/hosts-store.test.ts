@@ -80,11 +80,13 @@ describe('hosts store: the list', () => {
     p.add({ name: 'box', local: true });
     p.add({ name: 'v6', ssh: { host: '2001:db8::1', port: 22 } });
     const h = store({ connected: 'box' });
-    expect(h.getSnapshot().rows).toEqual([
-      { name: 'box', destination: 'local', local: true, socket: '/var/run/docker.sock', socketIsDefault: true, composeDir: '', projects: [], isDefault: false, isConnected: true },
-      { name: 'prod', destination: 'deploy@prod.example.com:2222', local: false, socket: '/run/user/1000/docker.sock', socketIsDefault: false, composeDir: '/srv/app', projects: [], isDefault: true, isConnected: false },
-      { name: 'v6', destination: '[2001:db8::1]:22', local: false, socket: '/var/run/docker.sock', socketIsDefault: true, composeDir: '', projects: [], isDefault: false, isConnected: false },
+    const none = { group: '', environment: '', colour: undefined, readonly: false };
+    expect(h.getSnapshot().rows.map(({ profile: _, ...r }) => r)).toEqual([
+      { name: 'box', destination: 'local', local: true, socket: '/var/run/docker.sock', socketIsDefault: true, composeDir: '', projects: [], isDefault: false, isConnected: true, ...none },
+      { name: 'prod', destination: 'deploy@prod.example.com:2222', local: false, socket: '/run/user/1000/docker.sock', socketIsDefault: false, composeDir: '/srv/app', projects: [], isDefault: true, isConnected: false, ...none },
+      { name: 'v6', destination: '[2001:db8::1]:22', local: false, socket: '/var/run/docker.sock', socketIsDefault: true, composeDir: '', projects: [], isDefault: false, isConnected: false, ...none },
     ]);
+    expect(h.getSnapshot().rows[1]!.profile).toEqual(p.get('prod'));
     h.setConnected('prod');
     expect(h.getSnapshot().rows.filter((r) => r.isConnected).map((r) => r.name)).toEqual(['prod']);
   });
