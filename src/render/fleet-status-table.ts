@@ -34,11 +34,12 @@ function columnSpecs(servers: readonly FleetServerReport[]): (ColumnSpec & { hea
     { id: 'server', header: 'SERVER', min: Math.min(longest, 32), priority: 0 },
     { id: 'state', header: 'STATE', min: 16, priority: 1 },
     { id: 'faults', header: 'FAULTS', min: 6, priority: 2, align: 'right' },
-    { id: 'error', header: 'ERROR', min: 16, priority: 3, flex: 1 },
-    { id: 'disk', header: 'DISK', min: 5, priority: 4, align: 'right' },
-    { id: 'mem', header: 'MEM', min: 5, priority: 5, align: 'right' },
     { id: 'load', header: 'LOAD', min: 5, priority: 6, align: 'right' },
+    { id: 'mem', header: 'MEM', min: 5, priority: 5, align: 'right' },
+    { id: 'disk', header: 'DISK', min: 5, priority: 4, align: 'right' },
     { id: 'engine', header: 'ENGINE', min: 8, priority: 7, flex: 1, max: 16 },
+    // Last on the line but kept before the figures on a narrow terminal: why a server is missing matters most.
+    { id: 'error', header: 'ERROR', min: 16, priority: 3, flex: 1 },
   ];
 }
 
