@@ -183,6 +183,9 @@ export async function resolveTarget(flags: ConnectionFlags, env: NodeJS.ProcessE
   let destination: string | undefined;
   if (flags.host !== undefined) {
     if (flags.host.trim() === '') throw new UserError('--host needs a value');
+    if (flags.host.includes(',')) {
+      throw new UserError(`--host ${flags.host}: names several servers; this command takes one`, { hint: 'Only opsdeck status and the TUI take --host a,b or --group NAME.' });
+    }
     profile = store.get(flags.host);
     if (!profile) destination = flags.host;
   } else if (docker?.kind === 'unix') {
