@@ -153,8 +153,7 @@ export function Hosts({ hosts, actions, width, height, color, readonly = false, 
     const field = form.fields[form.step]!;
     const value = raw.trim();
     const values = { ...form.values, [field]: value };
-    // An edit keeps its own name: the only name it may not clash with is its own.
-    const error = form.editing !== undefined && field === 'name' ? undefined : actions.checkField(field, value);
+    const error = actions.checkField(field, value);
     if (error) return setForm({ ...form, values, error });
     if (form.step < form.fields.length - 1) return setForm({ ...form, step: form.step + 1, values, error: undefined });
     const r = form.editing !== undefined ? actions.edit(form.editing, formInput(values)) : actions.add(formInput(values));
