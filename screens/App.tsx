@@ -1,13 +1,13 @@
 import { useEffect, useRef, useState } from 'react';
 import { Box, Text, useApp } from 'ink';
-import { StatusBar, type StatusLevel } from '../components/StatusBar.js';
+import type { StatusLevel } from '../components/StatusBar.js';
 import { HostKeyDialog } from '../components/HostKeyDialog.js';
 import { SecretInput } from '../components/SecretInput.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { useStore } from '../components/use-store.js';
 import { useTerminalSize } from '../components/use-terminal-size.js';
 import { parseCommandLine } from '../src/model/command-line.js';
-import { RunbookOfferContext, type DashboardView } from './Dashboard.js';
+import { FleetBackContext, RunbookOfferContext, type DashboardView } from './Dashboard.js';
 import { Runbooks, type RunbookOffer, type RunbooksView } from './Runbooks.js';
 import { RunbookRun } from './RunbookRun.js';
 import { paramFormKeys, runbooksKeys } from './runbooks-keys.js';
@@ -35,7 +35,7 @@ import type { Overlay, AppProps, AppSession, Screen } from './app-session.js';
 import { COMMANDS } from './app-commands.js';
 import { Ready } from './Ready.js';
 import { CommandLine } from './CommandLine.js';
-import { ConnectedBar } from './ConnectedBar.js';
+import { SessionBar } from './ConnectedBar.js';
 import { Failed } from './Failed.js';
 import { levelColour } from './status-colour.js';
 
@@ -54,14 +54,14 @@ type RunbookArea = { kind: 'list'; list: RunbookList } | { kind: 'run'; store: R
 /** A session that can run runbooks (the methods are optional on every AppSession). */
 export type RunbookSession = AppSession;
 
-export function App({ session, color, onQuit, onHandOver, initialStatus, now = Date.now, painter }: AppProps) {
+export function App({ session, color, onQuit, onHandOver, initialStatus, now = Date.now, painter, fleet, initialView }: AppProps) {
   const { exit } = useApp();
   const { width, height } = useTerminalSize();
   const snap = useStore(session);
   const prompts = useStore(session.prompts);
   const [screen, setScreen] = useState<Screen>({ name: 'dashboard' });
   // The grid's selection and filter outlive its trips to the help and details screens.
-  const [gridView, setGridView] = useState<DashboardView | undefined>();
+  const [gridView, setGridView] = useState<DashboardView | undefined>(initialView);
   // `destructive` on a production server: the server's name is typed, not just y.
   const [confirm, setConfirm] = useState<{ title: string; detail?: string; destructive?: boolean; run: () => void } | undefined>();
   const typeName = confirm?.destructive && session.production ? snap.label : undefined;
@@ -169,12 +169,7 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
     )
   ) : null;
 
-  const header =
-    snap.phase === 'ready' ? (
-      <ConnectedBar title={`opsdeck · ${snap.label}${session.readonly ? ' · read-only' : ''}`} connection={snap.connection} color={color} />
-    ) : (
-      <StatusBar title={`opsdeck · ${snap.label}`} state={snap.phase === 'connecting' ? 'connecting' : 'not connected'} level={snap.phase === 'failed' ? 'error' : 'info'} color={color} />
-    );
+  const header = <SessionBar snap={snap} readonly={session.readonly} serverColour={session.serverColour} color={color} fleet={fleet !== undefined} />;
 
   if (runbookArea) {
     const area = runbookArea;
@@ -251,7 +246,7 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
           <Help
             sections={
               overlay.kind === 'hosts'
-                ? [{ title: 'Servers', bindings: hostsKeys }, { title: 'Add a server', bindings: hostFormKeys }]
+                ? [{ title: 'Servers', bindings: hostsKeys }, { title: 'Add or edit a server', bindings: hostFormKeys }]
                 : overlay.kind === 'audit'
                 ? [{ title: 'Audit', bindings: auditKeys }]
                 : overlay.kind === 'logs'
@@ -314,10 +309,11 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
           runbooks={lockedRunbooks}
           onRunbook={() => openRunbooks((runbooks) => ({ label: 'a locked server', ids: runbooksForLockedServer(runbooks).map((r) => r.id), prefill: {} }))}
           onHosts={() => openOverlay('hosts')}
-          onQuit={quit}
+          onQuit={fleet ? fleet.back : quit}
         />
       ) : null}
       {!promptDialog && snap.phase === 'ready' ? (
+        <FleetBackContext.Provider value={fleet?.back}>
         <RunbookOfferContext.Provider value={session.loadRunbooks ? offerForRow : undefined}>
           <Ready
             grid={snap.grid}
@@ -342,6 +338,7 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
             painter={painter}
           />
         </RunbookOfferContext.Provider>
+        </FleetBackContext.Provider>
       ) : null}
       {confirm ? (
         <ConfirmDialog
@@ -373,6 +370,18 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
             if (cmd.name === 'audit') return openOverlay('audit');
             if (cmd.name === 'backups') return openBackups();
             if (cmd.name === 'runbooks') return openRunbooks();
+            if (cmd.name === 'fleet') {
+              if (fleet) return fleet.back();
+              onHandOver?.({ kind: 'fleet' });
+              return exit();
+            }
+            if (cmd.name === 'host') {
+              const name = cmd.args[0];
+              if (!name || cmd.args.length > 1) return setStatus({ text: 'which server? :host NAME', level: 'warn' });
+              if (fleet) return fleet.open(name) ? undefined : setStatus({ text: `no server ${name} in this fleet (${fleet.names.join(', ')})`, level: 'error' });
+              onHandOver?.({ kind: 'switch', host: name });
+              return exit();
+            }
             if (cmd.name === 'logs') return cmd.args.length ? openLogs(cmd.args) : setStatus({ text: 'which service? :logs api worker', level: 'warn' });
           }}
         />

@@ -22,8 +22,9 @@ export function BackOnly({ onBack }: { onBack: () => void }) {
  * (the profile's, else red for production: src/render/server-colour.ts), so that acting on the
  * wrong server is harder to do by eye.
  */
-export function SessionBar({ snap, readonly, serverColour, color }: { snap: AppSessionSnapshot; readonly: boolean; serverColour?: string | undefined; color: boolean }) {
-  const suffix = snap.phase === 'ready' && readonly ? ' · read-only' : '';
+export function SessionBar({ snap, readonly, serverColour, color, fleet = false }: { snap: AppSessionSnapshot; readonly: boolean; serverColour?: string | undefined; color: boolean; fleet?: boolean }) {
+  // Opened from the fleet view: say how to get back to it.
+  const suffix = `${snap.phase === 'ready' && readonly ? ' · read-only' : ''}${fleet ? ' · esc: fleet' : ''}`;
   const title = <ServerTitle label={snap.label} suffix={suffix} colour={serverColour} color={color} />;
   if (snap.phase === 'ready') return <ConnectedBar title={title} connection={snap.connection} color={color} />;
   return <Bar title={title} state={snap.phase === 'connecting' ? 'connecting' : 'not connected'} level={snap.phase === 'failed' ? 'error' : 'info'} color={color} />;

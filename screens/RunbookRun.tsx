@@ -5,7 +5,6 @@ import { useKeypress } from '../components/use-keypress.js';
 import { KeyHints } from '../components/KeyHints.js';
 import { SecretInput } from '../components/SecretInput.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
-import { TextInput } from '../components/TextInput.js';
 import { findBinding } from '../components/key-bindings.js';
 import { useStore, type ExternalStore } from '../components/use-store.js';
 import { formatDuration } from '../src/render/duration.js';
@@ -241,30 +240,17 @@ function PromptDialog({ prompt, actions, width, height, color }: { prompt: RunPr
       />
     );
   }
-  return <ProductionConfirm prompt={prompt} actions={actions} command={command} width={width} color={color} />;
-}
-
-/** On a production server the operator types the server's name; a near miss is said, not run. */
-function ProductionConfirm({ prompt, actions, command, width, color }: { prompt: Extract<RunPrompt, { kind: 'confirm' }>; actions: RunActions; command: string; width: number; color: boolean }) {
-  const [mismatch, setMismatch] = useState(false);
   return (
-    <Box flexDirection="column" borderStyle="round" borderColor={color ? 'red' : undefined} paddingX={1}>
-      <Text bold>{`Run step ${prompt.step} (${prompt.title}) on ${prompt.server}?`}</Text>
-      <Text>{command}</Text>
-      <Text color={color ? 'red' : undefined} bold>{`${prompt.server} is a production server. Type its name to run this step:`}</Text>
-      <TextInput
-        prefix="> "
-        layer="dialog"
-        onChange={() => setMismatch(false)}
-        onSubmit={(typed) => {
-          if (typed === prompt.server) actions.confirm(prompt.id, { answer: 'yes', typed });
-          else setMismatch(true);
-        }}
-        onCancel={() => actions.confirm(prompt.id, { answer: 'no' })}
-      />
-      {mismatch ? <Text color={color ? 'yellow' : undefined}>{`that is not ${prompt.server}: type it exactly, or esc to refuse`}</Text> : null}
-      <KeyHints bindings={productionConfirmKeys} width={width - 4} />
-    </Box>
+    <ConfirmDialog
+      title={`Run step ${prompt.step} (${prompt.title}) on ${prompt.server}?`}
+      detail={command}
+      color={color}
+      width={width}
+      typeName={prompt.server}
+      typePrompt={`${prompt.server} is a production server. Type its name to run this step:`}
+      typedKeys={productionConfirmKeys}
+      onAnswer={(yes, typed) => actions.confirm(prompt.id, yes && typed !== undefined ? { answer: 'yes', typed } : { answer: 'no' })}
+    />
   );
 }
 

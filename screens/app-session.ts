@@ -13,6 +13,7 @@ import type { AuditActions, AuditStore } from '../src/audit/audit-store.js';
 import type { LogsFeature } from '../src/logs/logs-feature.js';
 import type { BackupFeature } from '../src/backup/backup-feature.js';
 import type { RunbookAccess } from '../src/runbook/run-store.js';
+import type { DashboardView } from './Dashboard.js';
 
 
 /** The App's contract with the session that feeds it, and the names of its screens and overlays. */
@@ -53,7 +54,7 @@ export type Overlay =
   | { kind: 'backups'; feature: BackupFeature };
 
 /** Work that must leave Ink for a while (an interactive shell); the ui command does it and comes back. */
-export type HandOver = { kind: 'shell'; containerId: string; label: string } | { kind: 'switch'; host: string };
+export type HandOver = { kind: 'shell'; containerId: string; label: string } | { kind: 'switch'; host: string } | { kind: 'fleet' };
 
 export interface AppProps {
   session: AppSession;
@@ -67,6 +68,18 @@ export interface AppProps {
   now?: () => number;
   /** Redraws the grid's changed rows in place between renders (src/terminal/ink/grid-painter.ts); without it, every change is a render. */
   painter?: GridPainting | undefined;
+  /** Set when this grid was opened from the fleet view: esc and :fleet go back, :host NAME switches. */
+  fleet?: FleetNav | undefined;
+  /** Where the grid starts (a faulted service picked in the fleet view). */
+  initialView?: DashboardView | undefined;
+}
+
+/** How a server's grid reaches back into the fleet it was opened from. */
+export interface FleetNav {
+  back(): void;
+  /** Open another fleet server's grid; false when there is no such server. */
+  open(name: string): boolean;
+  readonly names: readonly string[];
 }
 
 /** What the screens need of the grid's painter. */

@@ -1,6 +1,11 @@
 import type { ColorName } from './health.js';
+import type { ProfileColour } from '../config/profile-schema.js';
 
-const FG: Record<ColorName, string> = { red: '31', green: '32', yellow: '33', blue: '34', magenta: '35', cyan: '36', gray: '90' };
+// The health colours plus every profile colour (src/config/profile-schema.ts PROFILE_COLOURS).
+const FG: Record<ColorName | ProfileColour, string> = {
+  red: '31', green: '32', yellow: '33', blue: '34', magenta: '35', cyan: '36', white: '37', gray: '90',
+  redBright: '91', greenBright: '92', yellowBright: '93', blueBright: '94', magentaBright: '95', cyanBright: '96',
+};
 
 export interface Paint {
   color?: string | undefined;
@@ -16,6 +21,6 @@ export interface Paint {
  */
 export function paint(text: string, p: Paint, enabled: boolean): string {
   if (!enabled || text === '') return text;
-  const codes = [p.bold ? '1' : '', p.dim ? '2' : '', p.inverse ? '7' : '', p.color ? FG[p.color as ColorName] ?? '' : ''].filter(Boolean);
+  const codes = [p.bold ? '1' : '', p.dim ? '2' : '', p.inverse ? '7' : '', p.color ? FG[p.color as ColorName | ProfileColour] ?? '' : ''].filter(Boolean);
   return codes.length ? `\u001b[${codes.join(';')}m${text}\u001b[0m` : text;
 }

@@ -20,7 +20,7 @@ import type { ActionContext, ActionPort, ActionResult as RunbookActionResult, Ru
 import type { Runbook } from '../runbook/runbook-types.js';
 import type { RunStore } from '../runbook/run-store.js';
 import { ConnectError } from '../transport/connect-errors.js';
-import type { FailureKind } from '../fleet/fleet-view.js';
+import type { FailureKind } from '../model/fleet-view.js';
 
 export type SessionSnapshot =
   | { phase: 'connecting'; label: string; step: string | undefined }
@@ -198,7 +198,7 @@ export class SessionStore extends Store<SessionSnapshot> {
       profile: target.label,
       host: target.kind === 'ssh' ? target.host : 'local',
       fingerprint: hop ? hop.hostKey.fingerprint : null,
-      production: target.profile?.environment === 'production',
+      production: this.production,
       actions,
       runsDir: runsDirectory(this.#storeOptions()),
     });
@@ -284,7 +284,7 @@ export class SessionStore extends Store<SessionSnapshot> {
   /** Act on a service (or one replica). Refused in read-only mode, whatever the screen asked. */
   readonly act = async (action: ServiceAction, row: ServiceRow, containerId?: string): Promise<ActionResult> => {
     const snap = this.getSnapshot();
-    if (this.readonly) return { ok: false, message: 'read-only: actions are disabled (--readonly)' };
+    if (this.readonly) return { ok: false, message: 'read-only: actions are disabled (--readonly, or the profile says readonly)' };
     if (snap.phase !== 'ready') return { ok: false, message: 'not connected' };
     const target = actionTarget(row, containerId);
     const result = await runAction(snap.conn, action, target, { composeDir: this.#target.profile?.compose?.directory });

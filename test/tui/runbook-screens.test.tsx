@@ -394,7 +394,7 @@ describe('the run screen', () => {
     void reply.then(() => (settled = true));
     await ui.press('y', KEY.enter);
     f = ui.frame();
-    expect(f).toContain('that is not web-1: type it exactly, or esc to refuse');
+    expect(f).toContain('that is not web-1: type it exactly, or esc to cancel');
     expect(settled).toBe(false);
     await ui.press(KEY.ctrlU, 'w', 'e', 'b', '-', '1', KEY.enter);
     await expect(reply).resolves.toEqual({ answer: 'yes', typed: 'web-1' });
