@@ -37,12 +37,13 @@ export function Fleet(p: FleetProps) {
   const [commandMode, setCommandMode] = useState(false);
   const [, setTick] = useState(0);
   const now = p.now();
-  // Ages and countdowns move with the clock: every second while something waits, else every 30 s.
-  const waiting = snap.rows.some((r) => r.link.state !== 'connected');
+  // Ages and countdowns move with the clock: every second while something waits or an age is
+  // still counted in seconds, else every 30 s (ages in minutes and hours).
+  const seconds = snap.rows.some((r) => r.link.state !== 'connected' || now - r.link.since < 60_000);
   useEffect(() => {
-    const t = setInterval(() => setTick((n) => n + 1), waiting ? 1000 : 30_000);
+    const t = setInterval(() => setTick((n) => n + 1), seconds ? 1000 : 30_000);
     return () => clearInterval(t);
-  }, [waiting]);
+  }, [seconds]);
   const noticeLines = Math.max(2, Math.min(8, p.height - 4 - snap.rows.length * 2));
   const lines = fleetLines(snap.rows, snap.notices, now, p.width, { noticeLines });
   const selectable = lines.filter((l) => l.kind === 'server' || l.kind === 'service');

@@ -102,6 +102,8 @@ export class GridStore extends Store<GridSnapshot> {
   #lastPublish = 0;
   #running = false;
   #stale = false;
+  /** Containers whose last event was a fault (died, turned unhealthy): inspected without waiting out the gap. */
+  #urgentInspect = new Set<string>();
   #unsubReconnect: (() => void) | undefined;
   #recoverTimer: NodeJS.Timeout | undefined;
   #recoverAttempt = 0;
@@ -342,6 +344,8 @@ export class GridStore extends Store<GridSnapshot> {
     if (opts.reinspect !== false && REINSPECT.has(action) && id) {
       if (!this.#views.has(id) && !this.#wanted(ev.Actor?.Attributes?.['com.docker.compose.project'])) return;
       this.#pendingInspect.add(id);
+      // A fault is news: it skips the gap (a looping container keeps its own, longer one).
+      if (action === 'die' || ev.Action === 'health_status: unhealthy') this.#urgentInspect.add(id);
       this.#scheduleInspect(INSPECT_COALESCE_MS);
     }
   }
@@ -368,12 +372,14 @@ export class GridStore extends Store<GridSnapshot> {
         const view = this.#views.get(id);
         // Flagged by the events or, for a loop older than dockerd's event memory, by its last inspect.
         const looping = this.#detector.status(RestartLoopDetector.containerKey(id), serverNow).looping || (view !== undefined && !view.oneoff && inspectRestartLoop(view, serverNow) !== null);
-        const dueAt = (this.#inspectedAt.get(id) ?? Number.NEGATIVE_INFINITY) + (looping ? LOOPING_REINSPECT_GAP_MS : REINSPECT_GAP_MS);
+        const gap = looping ? LOOPING_REINSPECT_GAP_MS : this.#urgentInspect.has(id) ? 0 : REINSPECT_GAP_MS;
+        const dueAt = (this.#inspectedAt.get(id) ?? Number.NEGATIVE_INFINITY) + gap;
         if (dueAt <= now) due.push(id);
         else next = Math.min(next, dueAt);
       }
       for (const id of due) {
         this.#pendingInspect.delete(id);
+        this.#urgentInspect.delete(id);
         this.#inspectedAt.set(id, now);
       }
       if (this.#pendingInspect.size > 0) this.#scheduleInspect(Math.max(INSPECT_COALESCE_MS, next - now));

@@ -105,7 +105,7 @@ describe('--host a,b,c', () => {
 describe('single-server commands', () => {
   it('a comma in a single --host is a one-line error, not a silent pick', async () => {
     const err = await resolveTarget({ host: 'a,b' }, env, { store, systemSshConfig: null }).then(() => new Error('resolved'), (e: unknown) => e as Error);
-    expect(err.message).toMatch(/'a,b' is not a valid host name/);
+    expect(err.message).toBe('--host a,b: names several servers; this command takes one');
     expect(err.message).not.toContain('\n');
   });
 });
