@@ -121,11 +121,13 @@ export function fleetRow(i: RowInputs): FleetRow {
   const loaded = g !== undefined && g.status !== 'loading';
   const current = i.link.state === 'connected' && loaded && !g.stale;
   const host = g?.host ?? null;
+  // "reconnecting 2m": since the drop, not since the latest attempt.
+  const down = (i.link.state === 'reconnecting' || i.link.state === 'unreachable') && i.droppedAt !== undefined;
   return {
     name: i.name,
     colour: i.colour,
     environment: i.environment,
-    link: i.link,
+    link: down ? { ...i.link, since: i.droppedAt! } : i.link,
     fingerprint: i.fingerprint,
     staleSince: current || !loaded ? undefined : (i.droppedAt ?? i.link.since),
     loaded,

@@ -22,7 +22,7 @@ export interface FleetLine {
 
 /** The server name's width: the screen draws that many cells in the server's colour. */
 export const NAME_WIDTH = 14;
-const COLS = { name: NAME_WIDTH, state: 36, stale: 17, faults: 6, load: 6, mem: 5, disk: 5, backup: 12, engine: 14 };
+const COLS = { name: NAME_WIDTH, faults: 6, load: 6, mem: 5, disk: 5, backup: 12, engine: 14 };
 
 export function linkText(l: FleetLink, now: number): string {
   const wait = (at: number | undefined) => (at === undefined ? '' : `, next try ${at <= now ? 'now' : `in ${Math.ceil((at - now) / 1000)}s`}`);
@@ -60,12 +60,25 @@ function backupText(r: FleetRow): string {
   return `${age}/${b.rpoHours}h${b.breached ? ' !' : ''}`;
 }
 
-export function fleetHeader(width: number): string {
+/** The state column fits the longest state (in steps of 8, so a countdown does not shift it); "stale since" only when a row is stale. */
+export interface FleetWidths {
+  state: number;
+  stale: number;
+}
+
+export function fleetWidths(rows: readonly FleetRow[], now: number): FleetWidths {
+  const longest = Math.max(16, ...rows.map((r) => stateText(r, now).length + 1));
+  return { state: Math.min(48, Math.ceil(longest / 8) * 8), stale: rows.some((r) => r.staleSince !== undefined) ? 17 : 0 };
+}
+
+const stateText = (r: FleetRow, now: number) => `${linkText(r.link, now)} ${formatDuration(Math.max(0, now - r.link.since))}`;
+const cells = (w: FleetWidths, state: string, stale: string) => [fitCell(state, w.state), ...(w.stale ? [fitCell(stale, w.stale)] : [])];
+
+export function fleetHeader(width: number, w: FleetWidths): string {
   return truncate(
     [
       fitCell('SERVER', COLS.name),
-      fitCell('STATE', COLS.state),
-      fitCell('', COLS.stale),
+      ...cells(w, 'STATE', ''),
       fitCell('FAULTS', COLS.faults, 'right'),
       fitCell('LOAD', COLS.load, 'right'),
       fitCell('MEM', COLS.mem, 'right'),
@@ -78,11 +91,9 @@ export function fleetHeader(width: number): string {
   );
 }
 
-export function serverLine(r: FleetRow, now: number, width: number): FleetLine {
-  const state = `${linkText(r.link, now)} ${formatDuration(Math.max(0, now - r.link.since))}`;
-  const stale = fitCell(r.staleSince !== undefined ? `stale since ${clock(r.staleSince)}` : '', COLS.stale);
+export function serverLine(r: FleetRow, now: number, width: number, w: FleetWidths = fleetWidths([r], now)): FleetLine {
   const error = r.link.state !== 'connected' && 'error' in r.link && r.link.error ? r.link.error : '';
-  const head = [fitCell(r.name, COLS.name), fitCell(state, COLS.state), stale];
+  const head = [fitCell(r.name, COLS.name), ...cells(w, stateText(r, now), r.staleSince !== undefined ? `stale since ${clock(r.staleSince)}` : '')];
   // Never reached: no figures to show, and why is what the operator needs first.
   if (!r.loaded) return { text: truncate([...head, error || '—'].join(' '), width), kind: 'server', server: r.name, colour: r.colour, level: linkLevel(r.link), dim: false };
   const figures = [fitCell(String(r.faulted.length), COLS.faults, 'right'), fitCell(r.load ? r.load[0].toFixed(2) : '—', COLS.load, 'right'), fitCell(pct(r.memoryBudgetPercent), COLS.mem, 'right'), fitCell(pct(r.diskPercent), COLS.disk, 'right')];
@@ -96,9 +107,10 @@ export function serverLine(r: FleetRow, now: number, width: number): FleetLine {
 const REASON_WORDS: Record<string, string> = { 'restart-loop': 'restart loop', 'exited-nonzero': 'exited non-zero' };
 
 export function fleetLines(rows: readonly FleetRow[], notices: readonly Notice[], now: number, width: number, opts: { noticeLines?: number } = {}): FleetLine[] {
-  const out: FleetLine[] = [{ text: fleetHeader(width), kind: 'header' }];
+  const w = fleetWidths(rows, now);
+  const out: FleetLine[] = [{ text: fleetHeader(width, w), kind: 'header' }];
   for (const r of rows) {
-    out.push(serverLine(r, now, width));
+    out.push(serverLine(r, now, width, w));
     for (const s of r.faulted) {
       const why = [...s.reasons.map((x) => REASON_WORDS[x] ?? x), ...(s.memoryPercent !== undefined ? [`memory ${Math.round(s.memoryPercent)}% of limit`] : [])].join(', ');
       out.push({ text: truncate(`  ✗ ${s.name}  ${why}`, width), kind: 'service', server: r.name, service: s.key, dim: r.staleSince !== undefined, level: 'error' });
