@@ -16,7 +16,6 @@ import type { SessionStore } from '../session/session-store.js';
 import { enableBracketedPaste } from '../terminal/bracketed-paste.js';
 import type { GridPainter } from '../terminal/ink/grid-painter.js';
 import { sanitise } from '../text/sanitise.js';
-import type { ServerConnection } from '../transport/connection.js';
 import type { Target } from '../transport/target.js';
 import type { ConnectionFlags } from './connection-options.js';
 
@@ -47,9 +46,7 @@ export async function runFleetUi(members: readonly FleetMember[], o: FleetUiOpti
   });
   fleet.start();
   const openLogs = async (words: readonly string[]) => {
-    const conns = new Map<string, ServerConnection>();
-    for (const [name, s] of byName) if (s.connection) conns.set(name, s.connection);
-    return createFleetLogs(conns, words);
+    return createFleetLogs(new Map([...byName].map(([name, s]) => [name, s.connection])), words);
   };
   let place: FleetPlace = { server: undefined };
   let status: { text: string; level: 'ok' | 'warn' | 'error' | 'info' } | undefined;

@@ -29,8 +29,15 @@ export function parseFleetLogWords(words: readonly string[], servers: readonly s
 /** Ids the store sees: "server\u0000dockerId", never shown (the tag is). */
 const SEP = '\u0000';
 
-export function createFleetLogs(conns: ReadonlyMap<string, ServerConnection>, words: readonly string[]): LogsFeature {
-  const wanted = parseFleetLogWords(words, [...conns.keys()]);
+/** `conns` has every server of the fleet; undefined for one not connected now. */
+export function createFleetLogs(all: ReadonlyMap<string, ServerConnection | undefined>, words: readonly string[]): LogsFeature {
+  const wanted = parseFleetLogWords(words, [...all.keys()]);
+  const conns = new Map<string, ServerConnection>();
+  for (const server of wanted.keys()) {
+    const conn = all.get(server);
+    if (!conn) throw new UserError(`${server}: not connected`, { hint: 'Its logs can be opened once its row says connected.' });
+    conns.set(server, conn);
+  }
   const apis = new Map<string, LogApi>([...wanted.keys()].map((s) => [s, dockerLogApi(conns.get(s)!)]));
   const route = (id: string): [LogApi, string] => {
     const at = id.indexOf(SEP);

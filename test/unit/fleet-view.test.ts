@@ -118,3 +118,10 @@ describe(':logs across servers', () => {
     expect(() => parseFleetLogWords(['web-1:'], ['web-1'])).toThrow(/name the server and the service/);
   });
 });
+
+describe(':logs across servers, before any stream', () => {
+  it('says a named server is not connected, rather than not in the fleet', async () => {
+    const { createFleetLogs } = await import('../../src/fleet/fleet-logs.js');
+    expect(() => createFleetLogs(new Map([['web-1', undefined], ['db-1', undefined]]), ['db-1:postgres'])).toThrow('db-1: not connected');
+  });
+});
