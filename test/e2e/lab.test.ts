@@ -1,21 +1,32 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client, type ConnectConfig } from 'ssh2';
 import type Docker from 'dockerode';
 import {
+  fleetServerInfo,
   labContainers,
   labDocker,
   labExec,
+  labServers,
   requireLab,
   resetUnlock,
+  serverDocker,
   unlockState,
+  whileServerSshdStopped,
   whileSshdStopped,
+  writeFleetProfiles,
   type ExpectedContainer,
   type LabInfo,
+  type LabServer,
 } from '../lab/api.js';
+import { execInContainer } from '../lab/docker-exec.js';
+import { DOCKERD_NO_NETWORK } from '../lab/dockerd.js';
+import { ProfileStore } from '../../src/config/profile-store.js';
 
 // Proves the lab is the server it claims to be, through the same doors opsdeck will use: the
 // Engine API on the lab's socket, OpenSSH with the deploy key, dropbear with the unlock key.
@@ -451,5 +462,178 @@ describe('dropbear initramfs stand-in and cryptroot-unlock', () => {
     expect(r.stderr).toContain(`cryptsetup: ${DEV} set up successfully`);
     expect(r.code).toBe(0);
     await resetUnlock();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The fleet: db-1 and staging-1 beside web-1, each with its own dockerd, sshd and host keys.
+
+describe('the fleet: web-1, db-1 and staging-1', () => {
+  let servers: LabServer[];
+  beforeAll(() => {
+    servers = labServers(lab);
+  });
+  const server = (name: LabServer['name']) => servers.find((s) => s.name === name)!;
+  const sshTo = (s: LabServer, fingerprints = s.hostKeyFingerprints): ConnectConfig => ({
+    host: '127.0.0.1',
+    port: s.port,
+    username: lab.sshd.user,
+    privateKey: readFileSync(lab.sshd.privateKeyPath),
+    hostVerifier: pinned(fingerprints),
+    readyTimeout: 10_000,
+  });
+
+  it('lists three servers, web-1 first, each with its own port, socket, alias and host keys', () => {
+    expect(servers.map((s) => [s.name, s.role, s.environment, s.hostAlias])).toEqual([
+      ['web-1', 'shop', 'production', 'opsdeck-lab'],
+      ['db-1', 'database', 'production', 'opsdeck-lab-db'],
+      ['staging-1', 'staging', 'staging', 'opsdeck-lab-staging'],
+    ]);
+    for (const key of ['port', 'socketPath', 'knownHostsPath'] as const) expect(new Set(servers.map((s) => s[key])).size).toBe(3);
+    const fingerprints = servers.flatMap((s) => s.hostKeyFingerprints);
+    expect(fingerprints).toHaveLength(6);
+    expect(new Set(fingerprints).size).toBe(6);
+    for (const s of servers) {
+      expect(s.sshConfigPath).toBe(lab.sshd.sshConfigPath);
+      expect(s.hostKeyFingerprints.every((f) => /^SHA256:[A-Za-z0-9+/]{43}$/.test(f))).toBe(true);
+    }
+    expect(server('db-1').port).toBe(Number(process.env.OPSDECK_LAB_DB_SSH_PORT || 22026));
+    expect(server('staging-1').port).toBe(Number(process.env.OPSDECK_LAB_STAGING_SSH_PORT || 22027));
+  });
+
+  it('answers over SSH on each server with its own host key, and refuses another server\'s pin', async () => {
+    for (const s of servers) {
+      const result = await sshExec(sshTo(s), 'echo "$DOCKER_HOST"');
+      expect(result.code, s.name).toBe(0);
+      expect(result.stdout.trim(), s.name).toBe(`unix://${s.socketPath}`);
+      // Pinned to the next server's keys: the key this one shows is refused before authentication.
+      const other = servers[(servers.indexOf(s) + 1) % servers.length]!;
+      await expect(sshExec(sshTo(s, other.hostKeyFingerprints), 'true'), s.name).rejects.toThrow(/verification failed/i);
+    }
+  });
+
+  it('works with the system ssh, the lab ssh_config and each server\'s own known_hosts (strict)', async () => {
+    for (const s of servers.slice(1)) {
+      const r = await execFileText('ssh', ['-F', s.sshConfigPath, s.hostAlias, 'docker', 'ps', '-a', '--format', '{{.Names}}']);
+      expect(r.code, `${s.name}: ${r.stderr}`).toBe(0);
+      expect(r.stdout.trim().split('\n').sort()).toEqual(fleetServerInfo(s.name as 'db-1', lab).containers.map((c) => c.name).sort());
+      expect(readFileSync(s.knownHostsPath, 'utf8')).toContain(`[127.0.0.1]:${s.port} `);
+    }
+    // db-1's port pinned to staging-1's keys: OpenSSH sees a changed host key and refuses.
+    const dir = mkdtempSync(join(tmpdir(), 'lab-fleet-'));
+    try {
+      const db = server('db-1');
+      const wrong = readFileSync(server('staging-1').knownHostsPath, 'utf8').replaceAll(`[127.0.0.1]:${server('staging-1').port}`, `[127.0.0.1]:${db.port}`);
+      writeFileSync(join(dir, 'known_hosts'), wrong);
+      const r = await execFileText('ssh', ['-F', db.sshConfigPath, '-o', `UserKnownHostsFile=${join(dir, 'known_hosts')}`, db.hostAlias, 'true']);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs one dockerd per server, each with its own socket and data root, none with networking', async () => {
+    const pids = new Set<number>();
+    for (const s of servers) {
+      const docker = serverDocker(s.name);
+      const info = (await docker.info()) as { DockerRootDir: string; Name: string };
+      pids.add(Number(readFileSync(s.name === 'web-1' ? join(lab.labDir, 'run', 'dockerd.pid') : join(lab.labDir, 'run', `dockerd-${s.name}.pid`), 'utf8')));
+      if (s.name !== 'web-1') expect(info.DockerRootDir).toBe(fleetServerInfo(s.name, lab).docker.dataRoot);
+      // --bridge=none: no bridge network exists, and a container sees only its own loopback.
+      const networks = (await docker.listNetworks()).map((n) => n.Name).sort();
+      expect(networks, s.name).toEqual(['host', 'none']);
+      const [first] = await docker.listContainers({ filters: { status: ['running'] } });
+      const dev = await execInContainer(docker, first!.Id, ['cat', '/proc/net/dev']);
+      const interfaces = dev.stdout.trim().split('\n').slice(2).map((l) => l.split(':')[0]?.trim());
+      expect(interfaces, s.name).toEqual(['lo']);
+    }
+    expect(pids.size).toBe(3);
+    for (const pid of pids) {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      for (const flag of DOCKERD_NO_NETWORK) expect(argv).toContain(flag);
+    }
+  });
+
+  it('db-1 runs PostgreSQL only: healthy, memory-limited, Compose project db, the shop data in it', async () => {
+    const db = fleetServerInfo('db-1', lab);
+    const docker = serverDocker('db-1');
+    const list = await docker.listContainers({ all: true });
+    expect(list.map((c) => c.Names[0]?.slice(1))).toEqual([db.postgres!.container]);
+    const info = await docker.getContainer(db.postgres!.container).inspect();
+    expect(info.Config.Labels['com.docker.compose.project']).toBe('db');
+    expect(info.Config.Labels['com.docker.compose.service']).toBe('postgres');
+    expect(info.Config.Image).toBe('postgres:15');
+    expect(info.State.Health?.Status).toBe('healthy');
+    expect(info.HostConfig.Memory).toBeGreaterThan(0);
+    expect(info.Mounts.find((m) => m.Type === 'volume')?.Name).toBe(db.postgres!.volume);
+    const counts = await execInContainer(docker, db.postgres!.container, [
+      'psql', '-U', db.postgres!.user, '-d', db.postgres!.database, '-tAc', 'SELECT count(*) FROM orders',
+    ]);
+    expect(counts.stdout.trim()).toBe(String(db.postgres!.rows.orders));
+    // The same image web-1's Engine built, copied over: same id.
+    expect(db.images['postgres:15']).toBe(lab.images['postgres:15']);
+  });
+
+  it('staging-1 runs a staging copy of the shop: proxy, web x2, api, worker, all healthy with memory limits', async () => {
+    const staging = fleetServerInfo('staging-1', lab);
+    const docker = serverDocker('staging-1');
+    const list = await docker.listContainers({ all: true });
+    expect(list.map((c) => c.Names[0]?.slice(1)).sort()).toEqual(staging.containers.map((c) => c.name).sort());
+    const services = list.map((c) => c.Labels['com.docker.compose.service']).sort();
+    expect(services).toEqual(['api', 'proxy', 'web', 'web', 'worker']);
+    for (const c of list) {
+      const info = await docker.getContainer(c.Id).inspect();
+      expect(info.Config.Labels['com.docker.compose.project'], info.Name).toBe('shop');
+      expect(info.State.Health?.Status, info.Name).toBe('healthy');
+      expect(info.HostConfig.Memory, info.Name).toBeGreaterThan(0);
+      expect(info.Config.Env, info.Name).not.toContain('NODE_ENV=production');
+    }
+  });
+
+  it('SetEnv makes `docker` over SSH reach that server\'s own Engine (ssh, and docker -H ssh://)', async () => {
+    const env = { ...process.env, PATH: `${lab.sshd.sshWrapperDir}:${process.env.PATH}` };
+    for (const s of servers) {
+      const names = (await new Promise<string>((resolve, reject) => {
+        execFile('docker', ['-H', `ssh://${s.hostAlias}`, 'ps', '-a', '--format', '{{.Names}}'], { env, timeout: 30_000 }, (err, stdout, stderr) =>
+          err ? reject(new Error(`${s.name}: ${stderr}`)) : resolve(stdout),
+        );
+      })).trim().split('\n').sort();
+      const local = (await serverDocker(s.name).listContainers({ all: true })).map((c) => c.Names[0]!.slice(1)).sort();
+      expect(names, s.name).toEqual(local);
+    }
+  });
+
+  it('stops and starts one server\'s sshd while the others answer, and requireLab() notices', async () => {
+    const db = server('db-1');
+    await whileServerSshdStopped('db-1', async () => {
+      await expect(requireLab()).rejects.toThrow('lab is not up: run npm run lab -- up (db-1 sshd not running)');
+      await expect(sshExec(sshTo(db), 'true')).rejects.toThrow(/ECONNREFUSED/);
+      expect((await sshExec(sshTo(server('staging-1')), 'echo up')).stdout).toBe('up\n');
+      // Its Engine keeps running: only the door is shut.
+      expect(await serverDocker('db-1').ping()).toBeTruthy();
+    });
+    await expect(requireLab()).resolves.toMatchObject({ schema: 2 });
+    expect((await sshExec(sshTo(db), 'echo back')).stdout).toBe('back\n');
+  });
+
+  it('writes a profile store opsdeck reads: the three servers in group shop, with colours and environments', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-fleet-'));
+    try {
+      const path = writeFleetProfiles(join(dir, 'profiles.json'));
+      const store = ProfileStore.open({ configPath: path });
+      const profiles = store.list();
+      expect(profiles.map((p) => [p.name, p.group, p.environment, p.colour, p.ssh?.host, p.socket])).toEqual(
+        servers.map((s) => [s.name, 'shop', s.environment, { 'web-1': 'red', 'db-1': 'magenta', 'staging-1': 'yellow' }[s.name], s.hostAlias, s.socketPath]).sort(),
+      );
+      const readonly = ProfileStore.open({ configPath: writeFleetProfiles(join(dir, 'ro.json'), { group: 'lab', extra: { readonly: true }, servers: { 'db-1': null } }) });
+      expect(readonly.list().map((p) => [p.name, p.group, p.readonly])).toEqual([
+        ['staging-1', 'lab', true],
+        ['web-1', 'lab', true],
+      ]);
+      expect(() => writeFleetProfiles(join(dir, 'bad.json'), { extra: { colour: 'plaid' } })).toThrow(/opsdeck would refuse/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

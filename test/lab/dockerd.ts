@@ -3,7 +3,7 @@
 // address and nothing it "publishes" is really bound on the host (the bindings stay in config).
 import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import type { LabPaths } from './paths.js';
+import type { EnginePaths } from './paths.js';
 import { runningPid, spawnDaemon, stopPid, waitFor, type DaemonIdentity } from './processes.js';
 
 /**
@@ -23,7 +23,7 @@ export const DOCKERD_NO_NETWORK: readonly string[] = [
 
 export const DOCKERD = '/usr/sbin/dockerd';
 
-export function dockerdIdentity(paths: LabPaths): DaemonIdentity {
+export function dockerdIdentity(paths: EnginePaths): DaemonIdentity {
   return { exe: DOCKERD, marker: paths.dockerdPidFile };
 }
 
@@ -45,12 +45,12 @@ export function pingDocker(socketPath: string, timeoutMs = 2000): Promise<boolea
   });
 }
 
-export function dockerdPid(paths: LabPaths, onStale?: (message: string) => void): number | null {
+export function dockerdPid(paths: EnginePaths, onStale?: (message: string) => void): number | null {
   // A dead dockerd leaves its socket behind; it goes with the stale pid file.
   return runningPid(paths.dockerdPidFile, dockerdIdentity(paths), [paths.dockerSocket], onStale);
 }
 
-export async function startDockerd(paths: LabPaths, onStale?: (message: string) => void): Promise<{ pid: number; started: boolean }> {
+export async function startDockerd(paths: EnginePaths, onStale?: (message: string) => void): Promise<{ pid: number; started: boolean }> {
   const running = dockerdPid(paths, onStale);
   if (running !== null) {
     await waitFor('dockerd answering on its socket', () => pingDocker(paths.dockerSocket), {
@@ -87,7 +87,7 @@ export async function startDockerd(paths: LabPaths, onStale?: (message: string) 
   return { pid, started: true };
 }
 
-export async function stopDockerd(paths: LabPaths): Promise<boolean> {
+export async function stopDockerd(paths: EnginePaths): Promise<boolean> {
   const pid = dockerdPid(paths);
   if (pid === null) return false;
   // dockerd stops its containers and its own containerd before exiting; that can take a while.

@@ -108,7 +108,7 @@ async function buildFromDir(docker: Docker, contextDir: string, tag: string, bui
 }
 
 /** Copy a source dir into the build dir (plus extra files), so a context holds exactly what we hash. */
-function stageContext(paths: LabPaths, name: string, srcDir: string, extra: Record<string, string> = {}): string {
+function stageContext(paths: Pick<LabPaths, 'buildDir'>, name: string, srcDir: string, extra: Record<string, string> = {}): string {
   const dir = join(paths.buildDir, name);
   rmSync(dir, { recursive: true, force: true });
   for (const file of filesUnder(srcDir)) {
@@ -119,7 +119,7 @@ function stageContext(paths: LabPaths, name: string, srcDir: string, extra: Reco
   return dir;
 }
 
-export async function ensureBusyboxImage(docker: Docker, paths: LabPaths, log: (line: string) => void): Promise<{ tag: string; id: string }> {
+export async function ensureBusyboxImage(docker: Docker, paths: Pick<LabPaths, 'buildDir'>, log: (line: string) => void): Promise<{ tag: string; id: string }> {
   const src = join(IMAGES_SRC, 'busybox');
   const tag = `opsdeck-lab/busybox:${hashDir(src, [readFileSync(BUSYBOX_BINARY)])}`;
   let id = await imageId(docker, tag);
@@ -170,10 +170,15 @@ async function ensureRootfs(docker: Docker, paths: LabPaths, log: (line: string)
   return tag;
 }
 
+/** The PostgreSQL image's tag, computed without building (a fleet Engine checks its own copy with it). */
+export function postgresImageTag(): string {
+  return `opsdeck-lab/postgres:${hashDir(join(IMAGES_SRC, 'postgres'), [postgresRootfsTag()])}`;
+}
+
 export async function ensurePostgresImage(docker: Docker, paths: LabPaths, log: (line: string) => void): Promise<{ tag: string; id: string }> {
   const rootfs = await ensureRootfs(docker, paths, log);
   const src = join(IMAGES_SRC, 'postgres');
-  const tag = `opsdeck-lab/postgres:${hashDir(src, [rootfs])}`;
+  const tag = postgresImageTag();
   let id = await imageId(docker, tag);
   if (!id) {
     log(`building ${tag}`);
@@ -188,6 +193,33 @@ export async function ensurePostgresImage(docker: Docker, paths: LabPaths, log: 
     await docker.getImage(id).tag({ repo, tag: version });
   }
   return { tag, id };
+}
+
+/**
+ * Give another Engine an image this one has, without any registry: `docker save | docker load`
+ * streamed socket to socket (no temporary file), then the extra tags. The image keeps its id.
+ * Measured here for the 365 MB PostgreSQL image: see README.md (Timings).
+ */
+export async function copyImage(from: Docker, to: Docker, tag: string, aliases: readonly string[] = []): Promise<string> {
+  let id = await imageId(to, tag);
+  if (!id) {
+    const saved = (await from.getImage(tag).get()) as NodeJS.ReadableStream;
+    const loading = (await to.loadImage(saved as unknown as string, { quiet: true })) as NodeJS.ReadableStream;
+    await followProgress(to, loading, `loading ${tag}`);
+    id = await imageId(to, tag);
+    if (!id) throw new Error(`loading ${tag} left no image`);
+  }
+  await tagImage(to, id, aliases);
+  return id;
+}
+
+/** Tag an image under more names (skipping those that already name it). */
+export async function tagImage(docker: Docker, id: string, aliases: readonly string[]): Promise<void> {
+  for (const alias of aliases) {
+    if ((await imageId(docker, alias)) === id) continue;
+    const [repo, version] = splitTag(alias);
+    await docker.getImage(id).tag({ repo, tag: version });
+  }
 }
 
 /** Remove opsdeck-lab/* tags left by earlier recipes, once nothing uses them. */

@@ -38,8 +38,53 @@ export const ExpectedContainerSchema = z.object({
 });
 export type ExpectedContainer = z.infer<typeof ExpectedContainerSchema>;
 
+const PostgresSchema = z.object({
+  container: z.string(),
+  image: z.string(),
+  database: z.string(),
+  user: z.string(),
+  password: z.string(),
+  volume: z.string(),
+  /** Row counts the seed guarantees. */
+  rows: z.record(z.string(), z.number().int()),
+});
+
+/** db-1 or staging-1: a server of its own beside web-1 (own dockerd, sshd, host keys, stack). */
+export const FleetServerSchema = z.object({
+  name: z.enum(['db-1', 'staging-1']),
+  role: z.enum(['database', 'staging']),
+  environment: z.enum(['production', 'staging']),
+  /** The colour its profile gets (writeFleetProfiles). */
+  colour: z.string(),
+  docker: z.object({
+    socketPath: z.string(),
+    host: z.string(),
+    engineVersion: z.string(),
+    apiVersion: z.string(),
+    dataRoot: z.string(),
+  }),
+  sshd: z.object({
+    host: z.string(),
+    port: z.number().int(),
+    user: z.string(),
+    privateKeyPath: z.string(),
+    /** Its own known_hosts file, pinned to its own host keys. */
+    knownHostsPath: z.string(),
+    sshConfigPath: z.string(),
+    hostAlias: z.string(),
+    hostKeys: z.array(HostKeySchema),
+  }),
+  /** db-1's PostgreSQL (the shop database, seeded as web-1's); null on staging-1. */
+  postgres: PostgresSchema.nullable(),
+  projects: z.array(z.string()),
+  images: z.record(z.string(), z.string()),
+  containers: z.array(ExpectedContainerSchema),
+});
+export type FleetServerInfo = z.infer<typeof FleetServerSchema>;
+
 export const LabInfoSchema = z.object({
-  schema: z.literal(1),
+  /** 2: the fleet (db-1, staging-1) joined web-1. */
+  schema: z.literal(2),
   labDir: z.string(),
   updatedAt: z.string(),
   docker: z.object({
@@ -76,20 +121,13 @@ export const LabInfoSchema = z.object({
     passphrase: z.string(),
     defaultDevices: z.array(z.string()),
   }),
-  postgres: z.object({
-    container: z.string(),
-    image: z.string(),
-    database: z.string(),
-    user: z.string(),
-    password: z.string(),
-    volume: z.string(),
-    /** Row counts the seed guarantees. */
-    rows: z.record(z.string(), z.number().int()),
-  }),
+  postgres: PostgresSchema,
   projects: z.array(z.string()),
   /** Every image tag the containers use → image id. */
   images: z.record(z.string(), z.string()),
   containers: z.array(ExpectedContainerSchema),
+  /** The servers beside this one (the main server, web-1, is everything above): db-1, staging-1. */
+  fleet: z.array(FleetServerSchema),
 });
 export type LabInfo = z.infer<typeof LabInfoSchema>;
 
@@ -110,8 +148,10 @@ export function writeLabInfo(path: string, info: LabInfo): void {
 
 /** The fixture secrets of an earlier `lab up`, reused so volumes and state stay valid. */
 export function previousSecrets(path: string): { postgresPassword: string; passphrase: string } | null {
+  // Read loosely: a lab.json of an older schema still holds the secrets its volumes were made with.
+  const Secrets = z.object({ postgres: z.object({ password: z.string() }), dropbear: z.object({ passphrase: z.string() }) });
   try {
-    const info = readLabInfo(path);
+    const info = Secrets.parse(JSON.parse(readFileSync(path, 'utf8')));
     return { postgresPassword: info.postgres.password, passphrase: info.dropbear.passphrase };
   } catch {
     return null;

@@ -1,5 +1,7 @@
-// `lab up`: bring the stand-in VPS to its known state. Every step checks before it acts, so a
-// second run with everything in place only looks, and reports.
+// `lab up`: bring the stand-in servers to their known state: web-1 (dockerd, sshd, dropbear,
+// the 28-container stack) and, in parallel with it, the fleet servers db-1 and staging-1
+// (fleet-up.ts). Every step checks before it acts, so a second run with everything in place
+// only looks, and reports.
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -16,7 +18,9 @@ import { previousSecrets, writeLabInfo, type LabInfo } from './lab-info.js';
 import { labPaths, labPorts, type LabPaths } from './paths.js';
 import { DEPLOY_USER, ensureDockerGroup, ensurePackages, ensureUser, requireRootOnDebian, UNLOCK_USER, userIds } from './preflight.js';
 import { setUpSshd, startSshd } from './sshd.js';
-import { labStack, PROJECTS, type ContainerSpec } from './stack.js';
+import { DB_CONTAINER, DB_VOLUME, labStack, PROJECTS, type ContainerSpec } from './stack.js';
+import { FLEET_SERVERS, fleetPort } from './fleet.js';
+import { fleetServerInfo, setUpFleetSshds, startFleetSshd, upFleetEngine } from './fleet-up.js';
 import { DEFAULT_DEVICES, resetUnlockState, unlockStateMatches } from './unlock-state.js';
 
 const SEED_SQL = join(dirname(fileURLToPath(import.meta.url)), 'seed', 'shop.sql');
@@ -49,7 +53,7 @@ function stageSeed(paths: LabPaths, postgresPassword: string): string {
   return createHash('sha256').update(readFileSync(SEED_SQL)).update(postgresPassword).digest('hex').slice(0, 16);
 }
 
-async function checkSeed(docker: Docker, container: string): Promise<void> {
+export async function checkSeed(docker: Docker, container: string): Promise<void> {
   const query = Object.keys(SEED_ROWS)
     .map((table) => `SELECT '${table}', count(*) FROM ${table}`)
     .join(' UNION ALL ');
@@ -81,11 +85,21 @@ function expectedContainers(specs: ContainerSpec[]): LabInfo['containers'] {
   }));
 }
 
+/** Wait for every promise; then throw the first failure (after all have stopped working). */
+async function allSettledOrThrow<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
 export async function labUp(log: Log): Promise<UpResult> {
   const t0 = Date.now();
   requireRootOnDebian();
   const paths = labPaths();
   const ports = labPorts();
+  // Read every port now: a bad OPSDECK_LAB_*_PORT fails before anything starts.
+  for (const def of FLEET_SERVERS) fleetPort(def);
   const release = acquireLabLock(paths.lockFile);
   try {
     mkdirSync(paths.labDir, { recursive: true, mode: 0o755 });
@@ -97,47 +111,91 @@ export async function labUp(log: Log): Promise<UpResult> {
     await ensureUser(DEPLOY_USER, { shell: '/bin/bash', groups: ['docker'] });
     await ensureUser(UNLOCK_USER, { shell: '/bin/sh' });
     const secrets = previousSecrets(paths.labJson) ?? newSecrets();
+    const seedHash = stageSeed(paths, secrets.postgresPassword);
     const started: string[] = [];
 
-    const dockerd = await startDockerd(paths, log);
-    if (dockerd.started) {
-      started.push(`dockerd (pid ${dockerd.pid})`);
-      log(`dockerd answering (pid ${dockerd.pid})`);
-    }
-    const docker = new Docker({ socketPath: paths.dockerSocket });
-
+    // web-1's Engine and images; db-1 copies the PostgreSQL image from it when it has none.
+    const mainEngine = (async () => {
+      const dockerd = await startDockerd(paths, log);
+      if (dockerd.started) {
+        started.push(`dockerd (pid ${dockerd.pid})`);
+        log(`dockerd answering (pid ${dockerd.pid})`);
+      }
+      return new Docker({ socketPath: paths.dockerSocket });
+    })();
     // The PostgreSQL rootfs can take a minute to build: set up the SSH side meanwhile.
-    const imagesReady = Promise.all([ensureBusyboxImage(docker, paths, log), ensurePostgresImage(docker, paths, log)]);
+    const postgresImage = mainEngine.then((docker) => ensurePostgresImage(docker, paths, log));
+    const busyboxImage = mainEngine.then((docker) => ensureBusyboxImage(docker, paths, log));
+
+    // The fleet servers' Engines and stacks, beside web-1's and at the same time.
+    const fleetEngines = FLEET_SERVERS.map((def) =>
+      upFleetEngine(def, {
+        lab: paths,
+        log,
+        postgresPassword: secrets.postgresPassword,
+        seedHash,
+        mainPostgresImage: async () => ({ docker: await mainEngine, tag: (await postgresImage).tag }),
+        checkSeed,
+      }),
+    );
+
     const sshReady = (async () => {
-      const sshdSetup = await setUpSshd(paths, ports.sshd);
+      // Every server's host keys first: the client config pins them all.
+      const [sshdSetup, fleetSshd] = await Promise.all([setUpSshd(paths, ports.sshd), setUpFleetSshds(paths)]);
       const sshd = await startSshd(paths, ports.sshd, { restart: sshdSetup.configChanged, onStale: log });
       if (sshd.started) started.push(`sshd (pid ${sshd.pid})`);
+      for (const setup of fleetSshd) {
+        const fleet = await startFleetSshd(setup, log);
+        if (fleet.started) started.push(`${setup.def.name} sshd (pid ${fleet.pid})`);
+      }
       const dropbearSetup = await setUpDropbear(paths);
       const dropbear = await startDropbear(paths, ports.dropbear, log);
       if (dropbear.started) started.push(`dropbear (pid ${dropbear.pid})`);
-      writeClientConfig(paths, { port: ports.sshd, hostKeys: sshdSetup.hostKeys }, { port: ports.dropbear, hostKeys: dropbearSetup.hostKeys });
+      writeClientConfig(
+        paths,
+        { port: ports.sshd, hostKeys: sshdSetup.hostKeys },
+        { port: ports.dropbear, hostKeys: dropbearSetup.hostKeys },
+        fleetSshd.map((f) => ({ hostAlias: f.def.hostAlias, port: f.port, hostKeys: f.hostKeys, knownHosts: f.paths.knownHosts })),
+      );
       if (!unlockStateMatches(paths.unlockStateDir, secrets.passphrase)) {
         resetUnlockState(paths.unlockStateDir, await userIds(UNLOCK_USER), { passphrase: secrets.passphrase });
       }
-      return { sshdSetup, dropbearSetup };
+      return { sshdSetup, dropbearSetup, fleetSshd };
     })();
-    const [[busybox, postgres], { sshdSetup, dropbearSetup }] = await Promise.all([imagesReady, sshReady]);
 
-    const seedHash = stageSeed(paths, secrets.postgresPassword);
-    const specs = labStack({ postgresPassword: secrets.postgresPassword, postgresInitDir: paths.postgresInitDir });
-    const imageIds: Record<string, string> = Object.fromEntries(IMAGE_ALIASES.map((tag) => [tag, busybox.id]));
-    imageIds[POSTGRES_IMAGE] = postgres.id;
-    const report = await reconcileContainers(docker, specs, imageIds, { shop_postgres_data: seedHash }, log);
-    const changed = report.created.length + report.recreated.length + report.started.length;
-    if (changed) log(`containers: ${report.created.length} created, ${report.recreated.length} recreated, ${report.started.length} started; waiting for health checks`);
-    await waitForSettled(docker, specs, 180_000);
-    if (changed) log('every container is in its intended state');
-    await checkSeed(docker, 'shop-postgres-1');
-    await pruneOldLabImages(docker, [busybox.tag, postgres.tag, postgresRootfsTag()]);
+    const mainStack = (async () => {
+      const [docker, busybox, postgres] = await Promise.all([mainEngine, busyboxImage, postgresImage]);
+      const specs = labStack({ postgresPassword: secrets.postgresPassword, postgresInitDir: paths.postgresInitDir });
+      const imageIds: Record<string, string> = Object.fromEntries(IMAGE_ALIASES.map((tag) => [tag, busybox.id]));
+      imageIds[POSTGRES_IMAGE] = postgres.id;
+      const report = await reconcileContainers(docker, specs, imageIds, { shop_postgres_data: seedHash }, log);
+      const changed = report.created.length + report.recreated.length + report.started.length;
+      if (changed) log(`containers: ${report.created.length} created, ${report.recreated.length} recreated, ${report.started.length} started; waiting for health checks`);
+      await waitForSettled(docker, specs, 180_000);
+      if (changed) log('every container is in its intended state');
+      await checkSeed(docker, 'shop-postgres-1');
+      await pruneOldLabImages(docker, [busybox.tag, postgres.tag, postgresRootfsTag()]);
+      return { docker, specs, imageIds, report, version: await docker.version() };
+    })();
 
-    const version = await docker.version();
+    const [{ specs, imageIds, report, version }, { sshdSetup, dropbearSetup, fleetSshd }, ...fleet] = await allSettledOrThrow([
+      mainStack,
+      sshReady,
+      ...fleetEngines,
+    ] as const);
+    for (const up of fleet) started.push(...up.started);
+
+    const postgresInfo = {
+      container: 'shop-postgres-1',
+      image: POSTGRES_IMAGE,
+      database: 'shop',
+      user: 'shop',
+      password: secrets.postgresPassword,
+      volume: 'shop_postgres_data',
+      rows: SEED_ROWS,
+    };
     const info: LabInfo = {
-      schema: 1,
+      schema: 2,
       labDir: paths.labDir,
       updatedAt: new Date().toISOString(),
       docker: {
@@ -169,18 +227,26 @@ export async function labUp(log: Log): Promise<UpResult> {
         passphrase: secrets.passphrase,
         defaultDevices: DEFAULT_DEVICES,
       },
-      postgres: {
-        container: 'shop-postgres-1',
-        image: POSTGRES_IMAGE,
-        database: 'shop',
-        user: 'shop',
-        password: secrets.postgresPassword,
-        volume: 'shop_postgres_data',
-        rows: SEED_ROWS,
-      },
+      postgres: postgresInfo,
       projects: [...PROJECTS],
       images: imageIds,
       containers: expectedContainers(specs),
+      fleet: fleet.map((up) => {
+        const sshd = fleetSshd.find((f) => f.def.name === up.def.name);
+        if (!sshd) throw new Error(`no sshd set up for ${up.def.name}`);
+        return fleetServerInfo(
+          up,
+          sshd,
+          {
+            host: LAB_HOST,
+            user: DEPLOY_USER,
+            privateKeyPath: paths.deployKey,
+            sshConfigPath: paths.sshConfig,
+            postgres: { ...postgresInfo, container: DB_CONTAINER, volume: DB_VOLUME },
+          },
+          expectedContainers,
+        );
+      }),
     };
     writeLabInfo(paths.labJson, info);
     return { info, report, started, seconds: (Date.now() - t0) / 1000 };

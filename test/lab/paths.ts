@@ -12,7 +12,29 @@ export const DEFAULT_LAB_DIR = '/var/tmp/opsdeck-lab';
 export const DEFAULT_SSH_PORT = 22022;
 export const DEFAULT_DROPBEAR_PORT = 22222;
 
-export interface LabPaths {
+/** What one Docker Engine of the lab needs: the main server's, and each fleet server's. */
+export interface EnginePaths {
+  runDir: string;
+  pidDir: string;
+  logDir: string;
+  dockerSocket: string;
+  dockerDataRoot: string;
+  dockerExecRoot: string;
+  dockerdPidFile: string;
+  dockerdLog: string;
+}
+
+/** What one OpenSSH sshd of the lab needs (its host keys live in sshdDir). */
+export interface SshdPaths {
+  pidDir: string;
+  logDir: string;
+  sshdDir: string;
+  sshdConfig: string;
+  sshdPidFile: string;
+  sshdLog: string;
+}
+
+export interface LabPaths extends EnginePaths, SshdPaths {
   labDir: string;
   runDir: string;
   labJson: string;
@@ -45,6 +67,44 @@ export interface LabPaths {
   unlockScript: string;
   unlockStateDir: string;
   postgresInitDir: string;
+}
+
+/** A fleet server's own Engine, sshd and known_hosts: everything it does not share with web-1. */
+export interface ServerPaths extends EnginePaths, SshdPaths {
+  /** LABDIR/servers/NAME: its data root and sshd dir live under it. */
+  serverDir: string;
+  /** Where its host keys are pinned for the client (the lab ssh_config names it). */
+  knownHosts: string;
+  /** Its own build contexts, so two Engines never build in one dir at once. */
+  buildDir: string;
+}
+
+/**
+ * A fleet server (db-1, staging-1) of the lab: data root and sshd under LABDIR/servers/NAME,
+ * socket and exec-root under RUNDIR/NAME, pid files and logs beside the main ones (NAME in the
+ * file name), its own known_hosts beside the main one.
+ */
+export function serverPaths(paths: LabPaths, name: string): ServerPaths {
+  const serverDir = join(paths.labDir, 'servers', name);
+  const runDir = join(paths.runDir, name);
+  const sshdDir = join(serverDir, 'sshd');
+  return {
+    serverDir,
+    runDir,
+    pidDir: paths.pidDir,
+    logDir: paths.logDir,
+    dockerSocket: join(runDir, 'docker.sock'),
+    dockerDataRoot: join(serverDir, 'docker'),
+    dockerExecRoot: join(runDir, 'exec'),
+    dockerdPidFile: join(paths.pidDir, `dockerd-${name}.pid`),
+    dockerdLog: join(paths.logDir, `dockerd-${name}.log`),
+    sshdDir,
+    sshdConfig: join(sshdDir, 'sshd_config'),
+    sshdPidFile: join(paths.pidDir, `sshd-${name}.pid`),
+    sshdLog: join(paths.logDir, `sshd-${name}.log`),
+    knownHosts: join(paths.labDir, `known_hosts.${name}`),
+    buildDir: join(paths.buildDir, name),
+  };
 }
 
 export interface LabPorts {
@@ -106,7 +166,7 @@ export function labPaths(dir: string = labDir()): LabPaths {
   };
 }
 
-function portFromEnv(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
+export function portFromEnv(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
   const port = Number(raw);

@@ -1,10 +1,13 @@
 // OpenSSH's sshd as the VPS's SSH server: 127.0.0.1 only, its own config and host keys in the
 // lab dir, key-only logins for the `deploy` user (in group docker), and what opsdeck relies on:
 // stream-local forwarding (to reach the Docker socket) and ~/.ssh/environment (so that
-// `docker -H ssh://…` on the server finds the lab's socket through DOCKER_HOST).
+// `docker -H ssh://…` on the server finds the lab's socket through DOCKER_HOST; sshd_config's
+// SetEnv says the same and wins, see below). Each fleet server (db-1, staging-1) runs one more
+// sshd with its own config and host keys, for the same user, with `SetEnv DOCKER_HOST=` its own
+// socket (setUpServerSshd).
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LabPaths } from './paths.js';
+import type { LabPaths, SshdPaths } from './paths.js';
 import { DEPLOY_USER, userIds } from './preflight.js';
 import { childPids, ensurePidFile, runningPid, spawnDaemon, stopPid, waitFor, type DaemonIdentity } from './processes.js';
 import { run } from './run-command.js';
@@ -12,15 +15,18 @@ import { ensureKeyPair, hostKey, portIsFree, readSshBanner, upsertAuthorizedKey,
 
 export const SSHD = '/usr/sbin/sshd';
 
-export function sshdIdentity(paths: LabPaths): DaemonIdentity {
+export function sshdIdentity(paths: SshdPaths): DaemonIdentity {
   return { exe: SSHD, marker: paths.sshdConfig };
 }
 
-export function sshdPid(paths: LabPaths, onStale?: (message: string) => void): number | null {
+export function sshdPid(paths: SshdPaths, onStale?: (message: string) => void): number | null {
   return runningPid(paths.sshdPidFile, sshdIdentity(paths), [], onStale);
 }
 
-function sshdConfig(paths: LabPaths, port: number): string {
+function sshdConfig(paths: SshdPaths, port: number, setEnv: Record<string, string> = {}): string {
+  // SetEnv (OpenSSH >= 8.7) overrides ~/.ssh/environment: a fleet server shares the deploy user
+  // (and so its environment file, which names web-1's socket) but not its Docker socket.
+  const env = Object.entries(setEnv).map(([k, v]) => `SetEnv ${k}=${v}\n`).join('');
   return `# Written by the opsdeck lab (test/lab/sshd.ts) on every \`lab up\`; edits are overwritten.
 Port ${port}
 ListenAddress 127.0.0.1
@@ -41,7 +47,7 @@ X11Forwarding no
 PrintMotd no
 Subsystem sftp internal-sftp
 LogLevel VERBOSE
-`;
+${env}`;
 }
 
 /** Write a file only when its content changes; true if it did. */
@@ -85,24 +91,51 @@ export interface SshdSetup {
 export async function setUpSshd(paths: LabPaths, port: number): Promise<SshdSetup> {
   mkdirSync(paths.sshdDir, { recursive: true, mode: 0o700 });
   mkdirSync(paths.keysDir, { recursive: true, mode: 0o700 });
-  const hostKeys = [
-    hostKey(await ensureKeyPair(join(paths.sshdDir, 'ssh_host_ed25519_key'), 'ed25519', 'opsdeck-lab-sshd')),
-    hostKey(await ensureKeyPair(join(paths.sshdDir, 'ssh_host_ecdsa_key'), 'ecdsa', 'opsdeck-lab-sshd')),
-  ];
+  const hostKeys = await ensureHostKeys(paths, 'opsdeck-lab-sshd');
   const clientKey = await ensureKeyPair(paths.deployKey, 'ed25519', 'opsdeck-lab-deploy');
   chmodSync(paths.deployKey, 0o600);
   await setUpDeployUser(paths, clientKey);
-  const configChanged = writeIfChanged(paths.sshdConfig, sshdConfig(paths, port), 0o600);
-  // sshd's privilege-separation directory; /run is a tmpfs, so it may be gone after a reboot.
-  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  await run([SSHD, '-t', '-f', paths.sshdConfig]);
+  // SetEnv here too: a second lab (OPSDECK_LAB_DIR) rewrites the shared ~deploy/.ssh/environment,
+  // and must not move this lab's `docker` over SSH to its own socket.
+  const configChanged = await writeSshdConfig(paths, sshdConfig(paths, port, { DOCKER_HOST: `unix://${paths.dockerSocket}` }));
   return { hostKeys, clientKey, configChanged };
 }
 
-export async function startSshd(
-  paths: LabPaths,
+/** An ed25519 and an ECDSA host key in sshdDir, made once and kept (they are what clients pin). */
+async function ensureHostKeys(paths: SshdPaths, comment: string): Promise<HostKey[]> {
+  return [
+    hostKey(await ensureKeyPair(join(paths.sshdDir, 'ssh_host_ed25519_key'), 'ed25519', comment)),
+    hostKey(await ensureKeyPair(join(paths.sshdDir, 'ssh_host_ecdsa_key'), 'ecdsa', comment)),
+  ];
+}
+
+async function writeSshdConfig(paths: SshdPaths, config: string): Promise<boolean> {
+  const changed = writeIfChanged(paths.sshdConfig, config, 0o600);
+  // sshd's privilege-separation directory; /run is a tmpfs, so it may be gone after a reboot.
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  await run([SSHD, '-t', '-f', paths.sshdConfig]);
+  return changed;
+}
+
+/**
+ * A fleet server's sshd: its own host keys and config, the same deploy user and client key as
+ * web-1's (set up by setUpSshd), and DOCKER_HOST forced to its own Engine with SetEnv.
+ */
+export async function setUpServerSshd(
+  paths: SshdPaths,
   port: number,
-  opts: { restart?: boolean; onStale?: (message: string) => void } = {},
+  opts: { name: string; dockerSocket: string },
+): Promise<{ hostKeys: HostKey[]; configChanged: boolean }> {
+  mkdirSync(paths.sshdDir, { recursive: true, mode: 0o700 });
+  const hostKeys = await ensureHostKeys(paths, `opsdeck-lab-${opts.name}-sshd`);
+  const configChanged = await writeSshdConfig(paths, sshdConfig(paths, port, { DOCKER_HOST: `unix://${opts.dockerSocket}` }));
+  return { hostKeys, configChanged };
+}
+
+export async function startSshd(
+  paths: SshdPaths,
+  port: number,
+  opts: { restart?: boolean; onStale?: (message: string) => void; portEnv?: string } = {},
 ): Promise<{ pid: number; started: boolean }> {
   let pid = sshdPid(paths, opts.onStale);
   if (pid !== null && opts.restart) {
@@ -111,7 +144,7 @@ export async function startSshd(
   }
   if (pid === null) {
     if (!(await portIsFree(port))) {
-      throw new Error(`port ${port} on 127.0.0.1 is taken by another program: set OPSDECK_LAB_SSH_PORT to a free port`);
+      throw new Error(`port ${port} on 127.0.0.1 is taken by another program: set ${opts.portEnv ?? 'OPSDECK_LAB_SSH_PORT'} to a free port`);
     }
     mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
     mkdirSync(paths.pidDir, { recursive: true });
@@ -134,7 +167,7 @@ export async function startSshd(
  * Stop the listening sshd. Open sessions live in their own processes and would survive it (as
  * they do on `systemctl restart ssh`); with dropSessions they go too, as in a reboot or crash.
  */
-export async function stopSshd(paths: LabPaths, opts: { dropSessions?: boolean } = {}): Promise<boolean> {
+export async function stopSshd(paths: SshdPaths, opts: { dropSessions?: boolean } = {}): Promise<boolean> {
   const pid = sshdPid(paths);
   if (pid === null) return false;
   const sessions = opts.dropSessions ? childPids(pid) : [];

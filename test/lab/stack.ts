@@ -9,8 +9,10 @@ import { createHash } from 'node:crypto';
 import { POSTGRES_IMAGE, type BusyboxAlias } from './images.js';
 
 export const COMPOSE_VERSION = '2.29.1';
+/** web-1's Compose projects. The fleet servers have their own (fleetStacks below). */
 export const PROJECTS = ['shop', 'monitoring', 'blog'] as const;
-export type Project = (typeof PROJECTS)[number];
+/** A Compose project name: web-1's three, `db` on db-1, `shop` again on staging-1. */
+export type Project = string;
 
 export type Role =
   | 'reverse-proxy'
@@ -83,21 +85,22 @@ export interface StackParams {
   postgresInitDir: string;
 }
 
-const MiB = 1024 * 1024;
-const GiB = 1024 * MiB;
-const CPU = 1_000_000_000;
+export const MiB = 1024 * 1024;
+export const GiB = 1024 * MiB;
+export const CPU = 1_000_000_000;
 
-const READY: HealthSpec = { test: ['CMD', 'test', '-f', '/tmp/ready'], intervalS: 10, timeoutS: 3, retries: 3, startPeriodS: 0 };
-const BIN = '/lab';
+export const READY: HealthSpec = { test: ['CMD', 'test', '-f', '/tmp/ready'], intervalS: 10, timeoutS: 3, retries: 3, startPeriodS: 0 };
+/** Where the busybox image keeps its behaviour scripts (images/busybox/lab/). */
+export const BIN = '/lab';
 
-type Overrides = Partial<Omit<ContainerSpec, 'name' | 'project' | 'service' | 'number' | 'image'>>;
+export type Overrides = Partial<Omit<ContainerSpec, 'name' | 'project' | 'service' | 'number' | 'image'>>;
 
-function serviceEnv(name: string, style: string, every: number): Record<string, string> {
+export function serviceEnv(name: string, style: string, every: number): Record<string, string> {
   return { LAB_SERVICE: name, LAB_LOG_STYLE: style, LAB_LOG_EVERY: String(every) };
 }
 
 /** A long-running busybox service with the defaults most services share. */
-function service(project: Project | null, svc: string, n: number, image: ContainerSpec['image'], more: Overrides): ContainerSpec {
+export function service(project: Project | null, svc: string, n: number, image: ContainerSpec['image'], more: Overrides): ContainerSpec {
   return {
     name: project ? `${project}-${svc}-${n}` : svc,
     project,
@@ -121,6 +124,26 @@ function service(project: Project | null, svc: string, n: number, image: Contain
     roles: [],
     ...more,
   };
+}
+
+/**
+ * PostgreSQL 15 with the shop database, seeded from the lab's init dir. `volume` is the named
+ * volume holding its data (Compose names it PROJECT_postgres_data).
+ */
+export function postgresService(project: Project, params: StackParams, opts: { volume: string; memory: number }): ContainerSpec {
+  return service(project, 'postgres', 1, POSTGRES_IMAGE, {
+    // The image's own entrypoint and CMD, as with the official image.
+    cmd: [],
+    env: { POSTGRES_USER: 'shop', POSTGRES_PASSWORD: params.postgresPassword, POSTGRES_DB: 'shop' },
+    memory: opts.memory,
+    nanoCpus: CPU,
+    // TCP on the container's own loopback: the temporary init server listens on the unix
+    // socket only, so the check turns healthy once the seed data is in, not before.
+    health: { test: ['CMD-SHELL', 'pg_isready -h 127.0.0.1 -U shop -d shop'], intervalS: 5, timeoutS: 5, retries: 5, startPeriodS: 0 },
+    volumes: { [opts.volume]: '/var/lib/postgresql/data' },
+    binds: { [params.postgresInitDir]: '/docker-entrypoint-initdb.d' },
+    roles: ['database'],
+  });
 }
 
 /** Compose v2 names a `docker compose run` container PROJECT-SERVICE-run-<first 12 of its slug>. */
@@ -161,19 +184,7 @@ export function labStack(params: StackParams): ContainerSpec[] {
 
   return [
     // --- shop: the product (Caddy in front, web and API replicas, workers, data stores) ---
-    service('shop', 'postgres', 1, POSTGRES_IMAGE, {
-      // The image's own entrypoint and CMD, as with the official image.
-      cmd: [],
-      env: { POSTGRES_USER: 'shop', POSTGRES_PASSWORD: params.postgresPassword, POSTGRES_DB: 'shop' },
-      memory: 1 * GiB,
-      nanoCpus: CPU,
-      // TCP on the container's own loopback: the temporary init server listens on the unix
-      // socket only, so the check turns healthy once the seed data is in, not before.
-      health: { test: ['CMD-SHELL', 'pg_isready -h 127.0.0.1 -U shop -d shop'], intervalS: 5, timeoutS: 5, retries: 5, startPeriodS: 0 },
-      volumes: { shop_postgres_data: '/var/lib/postgresql/data' },
-      binds: { [params.postgresInitDir]: '/docker-entrypoint-initdb.d' },
-      roles: ['database'],
-    }),
+    postgresService('shop', params, { volume: 'shop_postgres_data', memory: 1 * GiB }),
     service('shop', 'redis', 1, 'redis:7.2.5-alpine', {
       env: serviceEnv('redis', 'text', 60),
       memory: 512 * MiB,
@@ -304,6 +315,66 @@ export function labStack(params: StackParams): ContainerSpec[] {
       memory: 64 * MiB,
       nanoCpus: CPU / 10,
       roles: ['hostile-output', 'no-compose-labels'],
+    }),
+  ];
+}
+
+/** db-1's Compose project, and the volume of its PostgreSQL data. */
+export const DB_PROJECT = 'db';
+export const DB_VOLUME = 'db_postgres_data';
+export const DB_CONTAINER = 'db-postgres-1';
+
+/**
+ * db-1, the seeds' dedicated database VPS ("split PostgreSQL onto a dedicated VPS"): PostgreSQL
+ * only, with the same shop database and seed as web-1's, and the memory a database box gives it.
+ * Healthy by default: tests make their own faults.
+ */
+export function dbServerStack(params: StackParams): ContainerSpec[] {
+  return [postgresService(DB_PROJECT, params, { volume: DB_VOLUME, memory: 2 * GiB })];
+}
+
+/**
+ * staging-1, a staging copy of the shop (same Compose project name, as staging and production
+ * run from one Compose file): a proxy, two web replicas, an API and a worker, all healthy, all
+ * with memory limits, smaller than production's. Its database is elsewhere (not on this box).
+ */
+export function stagingStack(): ContainerSpec[] {
+  const appEnv = {
+    NODE_ENV: 'staging',
+    DATABASE_URL: 'postgresql://shop@db.staging.example.com:5432/shop_staging',
+    REDIS_URL: 'redis://redis.staging.example.com:6379/0',
+    // Fake, shaped like the real thing: masked in the detail view like production's.
+    STRIPE_SECRET_KEY: 'sk_test_51OpsdeckLabStagingNotARealKey0000000000000',
+  };
+  const web = (n: number) =>
+    service('shop', 'web', n, 'registry.example.com/shop/web:1.14.2', {
+      env: { ...serviceEnv('web', 'access', 10), NODE_ENV: 'staging', PORT: '3000', API_URL: 'http://api:3001' },
+      memory: 256 * MiB,
+      dependsOn: ['api:service_healthy'],
+    });
+  return [
+    service('shop', 'proxy', 1, 'caddy:2.8.4', {
+      env: serviceEnv('caddy', 'caddy', 10),
+      memory: 128 * MiB,
+      nanoCpus: CPU / 5,
+      ports: [
+        { container: '80/tcp', hostIp: '', hostPort: '80' },
+        { container: '443/tcp', hostIp: '', hostPort: '443' },
+      ],
+      dependsOn: ['web:service_healthy', 'api:service_healthy'],
+      roles: ['reverse-proxy'],
+    }),
+    web(1),
+    web(2),
+    service('shop', 'api', 1, 'registry.example.com/shop/api:1.14.2', {
+      cmd: ['/bin/sh', `${BIN}/api-logs.sh`],
+      env: { ...appEnv, PORT: '3001', LOG_FORMAT: 'json', LAB_LOG_EVERY: '2' },
+      memory: 256 * MiB,
+      roles: ['json-logs'],
+    }),
+    service('shop', 'worker', 1, 'registry.example.com/shop/worker:1.14.2', {
+      env: { ...serviceEnv('worker', 'json', 10), ...appEnv, QUEUE: 'default' },
+      memory: 512 * MiB,
     }),
   ];
 }
