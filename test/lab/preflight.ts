@@ -21,6 +21,9 @@ const PACKAGES: Record<string, string> = {
   cron: '/usr/bin/crontab',
   // The deploy-with-rollback runbook runs Compose on the server; bookworm ships Compose v1.
   'docker-compose': '/usr/bin/docker-compose',
+  // `opsdeck completion zsh|fish` is checked by each shell itself (zsh -n, fish -n, a scripted completion).
+  zsh: '/usr/bin/zsh',
+  fish: '/usr/bin/fish',
 };
 
 export const DEPLOY_USER = 'deploy';

@@ -17,6 +17,8 @@ const loaders: ReadonlyArray<readonly [string, () => Promise<CommandSpec>]> = [
   ['provision', async () => (await import('./provision.js')).provisionCommand],
   ['audit', async () => (await import('./audit.js')).auditCommand],
   ['runbook', async () => (await import('./runbook.js')).runbookCommand],
+  // Its scripts are generated from this very list.
+  ['completion', async () => (await import('./completion.js')).completionCommand(loadCommands)],
 ];
 
 /** One command by name, loaded; undefined for an unknown name. */
