@@ -7,7 +7,7 @@
  * (zsh/zpty), its matches captured from compadd. Nothing here needs the lab or the network.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,7 +69,7 @@ describe('each shell checks its own script', () => {
     const ok = sh(shell, [...flags, scripts[shell]]);
     expect(ok.code, ok.err).toBe(0);
     const broken = join(dir, `broken.${shell}`);
-    writeFileSync(broken, `${sh('cat', [scripts[shell]]).out}\nif true\n`);
+    writeFileSync(broken, `${readFileSync(scripts[shell], 'utf8')}\nif true\n`);
     expect(sh(shell, [...flags, broken]).code).not.toBe(0);
   });
 });

@@ -148,7 +148,6 @@ export function valueTag(v: ValueCompletion): string {
 
 /** A description on one line, printable, not too long (zsh and fish show it next to the word). */
 export function oneLineDescription(text: string, max = 80): string {
-  // eslint-disable-next-line no-control-regex
   const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(/\s+/g, ' ').trim();
   return flat.length > max ? flat.slice(0, max - 1) + '…' : flat;
 }
