@@ -1,14 +1,18 @@
-// Builds dist/opsdeck.mjs and its chunks in dist/opsdeck-chunks/: what an operator copies to a
-// server and runs with plain `node`, no node_modules beside it. Split so that each command parses
+// Builds dist/opsdeck.mjs, the one file an operator copies to a server and runs with plain `node`
+// (no node_modules beside it), from a split bundle in dist/split/: opsdeck.mjs and its chunks in
+// opsdeck-chunks/. The one file carries the split bundle and unpacks it once per user into a
+// private cache directory (scripts/single-file.mjs, scripts/single-file-cache.mjs). Split so that each command parses
 // only the code it runs (`opsdeck logs` never compiles React, Ink or the backup wizard); Node 20
 // has no compile cache, and parsing one 2.8 MB file cost every command ~70 ms at start-up. The traps are listed in ../shared/LAB-NOTES.md. Benchmarks build
 // their own entry points the same way (buildBundle), so they measure what ships.
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inkBuild, inkPatchesEsbuild } from './ink-patches.mjs';
+import { packSingleFile } from './single-file.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
@@ -52,6 +56,24 @@ const neverRun = {
 /** Where the chunks of a bundle at `outfile` go: a directory beside it. */
 export const CHUNK_DIR = 'opsdeck-chunks';
 
+/** The split bundle the single file dist/opsdeck.mjs is made from (its chunks beside it). */
+export const SPLIT_BUNDLE = 'dist/split/opsdeck.mjs';
+
+const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The commit the bundle is built from, for `opsdeck --version`: seven hex digits, `-dirty` when
+ * tracked files differ from it (as `git describe --dirty`: untracked files do not count),
+ * `unknown` outside a git checkout.
+ */
+export function buildCommit(cwd = repoRoot) {
+  const git = (...args) => spawnSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const head = git('rev-parse', '--short=7', 'HEAD');
+  if (head.status !== 0 || !/^[0-9a-f]{7,}$/.test(head.stdout.trim())) return 'unknown';
+  const st = git('status', '--porcelain', '--untracked-files=no');
+  return head.stdout.trim() + (st.status === 0 && st.stdout.trim() === '' ? '' : '-dirty');
+}
+
 /**
  * esbuild options for `outfile` (ESM) plus the chunks it loads on demand, in CHUNK_DIR beside
  * it. Copy both to run it elsewhere (copyBundle).
@@ -81,7 +103,11 @@ export function bundleOptions(entry, outfile) {
         'const __dirname = __opsdeckDirname(__filename);',
       ].join('\n'),
     },
-    define: { __OPSDECK_VERSION__: JSON.stringify(pkg.version), 'process.env.NODE_ENV': '"production"' },
+    define: {
+      __OPSDECK_VERSION__: JSON.stringify(pkg.version),
+      __OPSDECK_COMMIT__: JSON.stringify(buildCommit()),
+      'process.env.NODE_ENV': '"production"',
+    },
     // ink imports react-devtools-core only when DEV is set; never ship it.
     alias: { 'react-devtools-core': './scripts/empty-module.mjs' },
     // ssh2's optional native addon: ssh2 falls back to pure JS when it cannot be loaded.
@@ -132,16 +158,49 @@ export function shippedNodeFlags() {
   return m[1].split(' ').filter(Boolean);
 }
 
-/** Copy a bundle built at `outfile` (and its chunks) to `dest` (a file path). */
+/**
+ * Copy a bundle built at `outfile` (and its chunks, for a split one) to `dest` (a file path). The
+ * single file has no chunks: an empty chunk directory is made beside `dest` for callers that list
+ * it (bench/lib/bundle-files.ts).
+ */
 export function copyBundle(outfile, dest) {
   cpSync(outfile, dest);
-  cpSync(join(dirname(outfile), CHUNK_DIR), join(dirname(dest), CHUNK_DIR), { recursive: true });
+  const chunks = join(dirname(outfile), CHUNK_DIR);
+  if (existsSync(chunks)) cpSync(chunks, join(dirname(dest), CHUNK_DIR), { recursive: true });
+  else mkdirSync(join(dirname(dest), CHUNK_DIR), { recursive: true });
+}
+
+/**
+ * The split bundle at `splitEntry` (built by buildBundle) as one file at `outfile`
+ * (scripts/single-file.mjs), with the hashbang and its Node options.
+ */
+export function buildSingleFile(splitEntry, outfile) {
+  return packSingleFile(splitEntry, outfile, { chunkDir: CHUNK_DIR, flags: shippedNodeFlags(), version: pkg.version, label: `opsdeck ${pkg.version} (${buildCommit()})` });
+}
+
+/**
+ * For comparison only (bench/install.ts): `entry` as one unsplit ESM file, every command parsing
+ * all of it, with ssh2's addon beside it where its code looks.
+ */
+export async function buildUnsplit(entry, outfile) {
+  const o = bundleOptions(entry, outfile);
+  await build({ ...o, splitting: false, chunkNames: undefined });
+  const ssh2Protocol = join(dirname(createRequire(import.meta.url).resolve('ssh2')), 'protocol');
+  const from = join(ssh2Protocol, SSH2_ADDON);
+  if (existsSync(from)) {
+    const to = join(dirname(outfile), SSH2_ADDON);
+    mkdirSync(dirname(to), { recursive: true });
+    cpSync(from, to);
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  // Chunk names carry content hashes: clear the last build's so stale ones do not pile up.
+  // Chunk names carry content hashes: clear the last build's so stale ones do not pile up (and
+  // the chunks a split dist/opsdeck.mjs had beside it before it became one file).
+  rmSync(dirname(SPLIT_BUNDLE), { recursive: true, force: true });
   rmSync(join('dist', CHUNK_DIR), { recursive: true, force: true });
-  await buildBundle('bin/opsdeck.ts', 'dist/opsdeck.mjs');
-  chmodSync('dist/opsdeck.mjs', 0o755);
-  console.log('dist/opsdeck.mjs');
+  await buildBundle('bin/opsdeck.ts', SPLIT_BUNDLE);
+  chmodSync(SPLIT_BUNDLE, 0o755);
+  const r = await buildSingleFile(SPLIT_BUNDLE, 'dist/opsdeck.mjs');
+  console.log(`dist/opsdeck.mjs (${(r.bytes / 1024).toFixed(0)} KiB; carries ${SPLIT_BUNDLE} and ${r.manifest.files.length - 1} files of chunks, ${(r.unpackedBytes / 1024).toFixed(0)} KiB)`);
 }

@@ -13,4 +13,18 @@ export function version(): string {
   }
   return 'unknown';
 }
+
+/**
+ * The commit the bundle was built from (`abc1234`, `abc1234-dirty`, or `unknown` when built
+ * outside git; scripts/bundle.mjs inlines it); `source` for a tsc or tsx run.
+ */
+export function commit(): string {
+  return typeof __OPSDECK_COMMIT__ === 'string' ? __OPSDECK_COMMIT__ : 'source';
+}
+
+/** What `opsdeck --version` prints: `opsdeck 0.1.0 (abc1234)`. */
+export function versionLine(): string {
+  return `opsdeck ${version()} (${commit()})`;
+}
 declare const __OPSDECK_VERSION__: string | undefined;
+declare const __OPSDECK_COMMIT__: string | undefined;

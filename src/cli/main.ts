@@ -2,7 +2,7 @@ import type { CommandIO, CommandSpec } from './command.js';
 import { parseCommandArgs, renderCommandHelp } from './command.js';
 import { EXIT, UserError, formatError } from '../errors.js';
 import { loadCommand, loadCommands } from './commands/index.js';
-import { version } from '../version.js';
+import { versionLine } from '../version.js';
 
 
 
@@ -44,7 +44,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
 async function dispatch(argv: string[], io: CommandIO): Promise<number> {
   const first = argv[0];
   if (first === '--version' || first === '-V') {
-    io.stdout.write(version() + '\n');
+    io.stdout.write(versionLine() + '\n');
     return EXIT.ok;
   }
   if (first === '--help' || first === '-h' || first === 'help') {

@@ -1,22 +1,24 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHUNK_DIR, copyBundle, shippedNodeFlags } from '../../scripts/bundle.mjs';
+import { CHUNK_DIR, shippedNodeFlags } from '../../scripts/bundle.mjs';
 import { requireLab } from '../lab/api.js';
 
-// The bundle is what an operator copies to a server (the entry file and its chunks): it must run
-// with no node_modules anywhere near it, so it is copied to an empty directory outside the
-// repository before each check.
+// The bundle is what an operator copies to a server: one file (it unpacks its chunks into the
+// user's cache on first run; test/e2e/single-file.test.ts covers that). It must run with no
+// node_modules anywhere near it, so it is copied alone to an empty directory outside the
+// repository before the checks; HOME is that directory, so its cache lands there too.
 describe('the bundle', () => {
   let dir: string;
   beforeAll(() => {
     execFileSync('node', ['scripts/bundle.mjs'], { stdio: 'pipe' });
     dir = mkdtempSync(join(tmpdir(), 'opsdeck-bundle-'));
-    copyBundle('dist/opsdeck.mjs', join(dir, 'opsdeck.mjs'));
+    copyFileSync('dist/opsdeck.mjs', join(dir, 'opsdeck.mjs'));
     expect(existsSync(join(dir, 'node_modules'))).toBe(false);
-    expect(readdirSync(join(dir, CHUNK_DIR)).length).toBeGreaterThan(1);
+    expect(existsSync(join(dir, CHUNK_DIR))).toBe(false);
+    expect(existsSync('dist/opsdeck-chunks')).toBe(false);
   }, 60_000);
 
   const run = (...args: string[]) =>
@@ -29,7 +31,7 @@ describe('the bundle', () => {
     expect(help.stdout).toContain('Usage: opsdeck');
     const v = run('--version');
     expect(v.status).toBe(0);
-    expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(v.stdout.trim()).toMatch(/^opsdeck \d+\.\d+\.\d+ \(([0-9a-f]{7}(-dirty)?|unknown)\)$/);
   });
 
   it('runs as ./opsdeck.mjs through its hashbang, which carries the Node options it ships with', () => {
@@ -39,7 +41,7 @@ describe('the bundle', () => {
     const r = spawnSync(join(dir, 'opsdeck.mjs'), ['--version'], { cwd: dir, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', HOME: dir } });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(r.stdout.trim()).toMatch(/^opsdeck \d+\.\d+\.\d+ \(([0-9a-f]{7}(-dirty)?|unknown)\)$/);
   });
 
   it('answers a bad command with one line, a hint and exit 2', () => {
@@ -72,7 +74,7 @@ describe('the bundle', () => {
     expect(await exited).toBe(0);
   }, 30_000);
 
-  it("loads ssh2's native crypto addon from beside its chunks when it talks SSH", async () => {
+  it("loads ssh2's native crypto addon from beside its unpacked chunks when it talks SSH", async () => {
     // Without the addon ssh2 still works (pure JS through Node's crypto API, one decipher object
     // per packet), so only the addon's loading tells the two apart: a preload records every
     // native module the process opens while the bundle runs `status` against the lab over SSH.
@@ -91,6 +93,8 @@ describe('the bundle', () => {
     expect(r.stderr).not.toMatch(/error/i);
     expect([0, 1]).toContain(r.status);
     const opened = readFileSync(record, 'utf8').trim().split('\n');
-    expect(opened).toContain(join(dir, CHUNK_DIR, 'crypto', 'build', 'Release', 'sshcrypto.node'));
+    const [key, ...more] = readdirSync(join(dir, '.cache', 'opsdeck'));
+    expect(more).toEqual([]);
+    expect(opened).toContain(join(dir, '.cache', 'opsdeck', key!, CHUNK_DIR, 'crypto', 'build', 'Release', 'sshcrypto.node'));
   }, 60_000);
 });
