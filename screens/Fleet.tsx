@@ -37,9 +37,9 @@ export function Fleet(p: FleetProps) {
   const [commandMode, setCommandMode] = useState(false);
   const [, setTick] = useState(0);
   const now = p.now();
-  // Ages and countdowns move with the clock: every second while something waits or an age is
-  // still counted in seconds, else every 30 s (ages in minutes and hours).
-  const seconds = snap.rows.some((r) => r.link.state !== 'connected' || now - r.link.since < 60_000);
+  // Countdowns move every second while a server is not connected; connected ages are in
+  // minutes, so otherwise the view redraws every 30 s (idle CPU is a budget).
+  const seconds = snap.rows.some((r) => r.link.state !== 'connected');
   useEffect(() => {
     const t = setInterval(() => setTick((n) => n + 1), seconds ? 1000 : 30_000);
     return () => clearInterval(t);

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Box, Text, useApp } from 'ink';
 import { useStore, type ExternalStore } from '../components/use-store.js';
 import { useTerminalSize } from '../components/use-terminal-size.js';
@@ -23,7 +23,7 @@ export interface FleetPlace {
 }
 
 export interface FleetAppProps {
-  fleet: ExternalStore<FleetSnapshot> & { retryNow(): void; readonly names: readonly string[] };
+  fleet: ExternalStore<FleetSnapshot> & { retryNow(): void; focus?(name: string | undefined): void; readonly names: readonly string[] };
   /** The session of each server: the grid `enter` opens runs over the fleet's connection. */
   sessionOf: (name: string) => AppSession | undefined;
   color: boolean;
@@ -56,6 +56,8 @@ export function FleetApp(p: FleetAppProps) {
   };
   const back = () => setPlace({ server: undefined });
   const quit = () => exit();
+  // The server whose grid is on screen is sampled as often as a single-server grid; the rest slowly.
+  useEffect(() => p.fleet.focus?.(place.server), [p.fleet, place.server]);
 
   if (place.server) {
     const session = p.sessionOf(place.server)!;

@@ -124,6 +124,15 @@ export class StatsSampler {
     this.#endStream();
   }
 
+  /** Sample every `ms` from now on (a running sampler restarts its timer and its stream). */
+  setInterval(ms: number): void {
+    if (ms === this.#intervalMs) return;
+    this.#intervalMs = ms;
+    if (!this.#timer) return;
+    this.stop();
+    this.start();
+  }
+
   #firstGap(): number {
     return Math.min(FIRST_ROUND_GAP_MS, this.#intervalMs / 2);
   }

@@ -97,7 +97,9 @@ export function faultedServices(grid: GridSnapshot): FaultedService[] {
     for (const row of [...group.services, ...group.oneoffs]) {
       const memory = row.memory.limit !== null && row.memory.percent !== null && row.memory.percent >= MEMORY_NOTICE_PERCENT ? Math.round(row.memory.percent) : undefined;
       if (!row.degraded && memory === undefined) continue;
-      out.push({ key: row.key, name: row.project ? `${row.project}/${row.service}` : row.service, reasons: row.reasons, memoryPercent: memory });
+      // "restarting" comes and goes with every restart of a looping service: the loop says it once.
+      const reasons = row.reasons.includes('restart-loop') ? row.reasons.filter((r) => r !== 'restarting') : row.reasons;
+      out.push({ key: row.key, name: row.project ? `${row.project}/${row.service}` : row.service, reasons, memoryPercent: memory });
     }
   }
   return out;

@@ -97,6 +97,7 @@ export class GridStore extends Store<GridSnapshot> {
   #inspectedAt = new Map<string, number>();
   #publishTimer: NodeJS.Timeout | undefined;
   #hostTimer: NodeJS.Timeout | undefined;
+  #hostFactsMs = HOST_FACTS_EVERY_MS;
   #dirty = false;
   #list: ContainerView[] | null = null;
   #lastPublish = 0;
@@ -142,8 +143,7 @@ export class GridStore extends Store<GridSnapshot> {
     this.#sampler.start();
     await this.#followEvents();
     if (!this.#running) return;
-    this.#hostTimer = setInterval(() => void this.#refreshHost(this.#host ?? undefined), HOST_FACTS_EVERY_MS);
-    this.#hostTimer.unref?.();
+    this.#startHostTimer();
   }
 
   stop(): void {
@@ -157,6 +157,7 @@ export class GridStore extends Store<GridSnapshot> {
     clearTimeout(this.#inspectTimer);
     clearTimeout(this.#publishTimer);
     clearInterval(this.#hostTimer);
+    this.#hostTimer = undefined;
   }
 
   /**
@@ -188,6 +189,23 @@ export class GridStore extends Store<GridSnapshot> {
     if (wait === null) return this.#sampler.round(gapMs);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     return this.#sampler.round(0);
+  }
+
+  /**
+   * How often stats and the host's load and disk are read from now on: the fleet reads servers
+   * whose grid is not on screen slowly, and the one being looked at at the grid's own pace.
+   */
+  setPace(pace: { statsMs: number; hostFactsMs: number }): void {
+    this.#sampler.setInterval(pace.statsMs);
+    if (pace.hostFactsMs === this.#hostFactsMs) return;
+    this.#hostFactsMs = pace.hostFactsMs;
+    if (this.#hostTimer) this.#startHostTimer();
+  }
+
+  #startHostTimer(): void {
+    clearInterval(this.#hostTimer);
+    this.#hostTimer = setInterval(() => void this.#refreshHost(this.#host ?? undefined), this.#hostFactsMs);
+    this.#hostTimer.unref?.();
   }
 
   /** How stats are read: from cgroup files over exec, or through the Docker API. */

@@ -71,7 +71,11 @@ export function fleetWidths(rows: readonly FleetRow[], now: number): FleetWidths
   return { state: Math.min(48, Math.ceil(longest / 8) * 8), stale: rows.some((r) => r.staleSince !== undefined) ? 17 : 0 };
 }
 
-const stateText = (r: FleetRow, now: number) => `${linkText(r.link, now)} ${formatDuration(Math.max(0, now - r.link.since))}`;
+/** A connected server's age in minutes ("<1m" at first): a view that only waits redraws twice a minute, not every second. */
+const stateText = (r: FleetRow, now: number) => {
+  const age = Math.max(0, now - r.link.since);
+  return `${linkText(r.link, now)} ${r.link.state === 'connected' && age < 60_000 ? '<1m' : formatDuration(age)}`;
+};
 const cells = (w: FleetWidths, state: string, stale: string) => [fitCell(state, w.state), ...(w.stale ? [fitCell(stale, w.stale)] : [])];
 
 export function fleetHeader(width: number, w: FleetWidths): string {

@@ -28,7 +28,7 @@ function fakeSession(name: string, first: (s: ReturnType<typeof fakeSession>) =>
       const state = new ConnectionStore(name);
       state.connected('streamlocal');
       const conn = { state, hops: () => [{ hop: name, serverVersion: 'x', auth: 'publickey', hostKey: { status: 'known', keyType: 'ssh-ed25519', fingerprint: `SHA256:${name}`, file: 'k', line: 1 } }], target: s.target };
-      const gridStore = valueStore(grid);
+      const gridStore = { ...valueStore(grid), intervals: [] as number[], setPace: (p: { statsMs: number }) => void gridStore.intervals.push(p.statsMs) };
       store.set({ phase: 'ready', label: name, conn, connection: state, grid: gridStore } as unknown as SessionSnapshot);
       return { state, gridStore };
     },
@@ -87,5 +87,20 @@ describe('the fleet store', () => {
     expect(dropped.staleSince).toBeDefined();
     expect(dropped.faulted.length).toBe(2);
     expect(bells.at(-1)!.map((n) => n.text)).toEqual(['dropped: reconnecting']);
+  });
+
+  it('samples the server on screen as often as a grid, and the others slowly', async () => {
+    const made: Record<string, ReturnType<ReturnType<typeof fakeSession>['ready']>> = {};
+    const web = fakeSession('web-1', (s) => (made['web-1'] = s.ready(gridSnapshot())));
+    const db = fakeSession('db-1', (s) => (made['db-1'] = s.ready(gridSnapshot())));
+    fleet = new FleetStore([{ name: 'web-1', session: web }, { name: 'db-1', session: db }]);
+    fleet.start();
+    await sleep(50);
+    expect(made['web-1']!.gridStore.intervals).toEqual([20_000]);
+    fleet.focus('db-1');
+    expect(made['db-1']!.gridStore.intervals.at(-1)).toBe(2000);
+    expect(made['web-1']!.gridStore.intervals.at(-1)).toBe(20_000);
+    fleet.focus(undefined);
+    expect(made['db-1']!.gridStore.intervals.at(-1)).toBe(20_000);
   });
 });

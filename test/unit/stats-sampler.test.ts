@@ -158,6 +158,24 @@ describe('stats sampler, streaming', () => {
     expect(streams[0]!.killed).toBe(true);
   });
 
+  it('changes pace on request: the stream is replaced by one reading at the new interval', async () => {
+    const { src, streams } = streamingSource();
+    const s = new StatsSampler(src, targets, () => undefined, { intervalMs: 200 });
+    s.start();
+    await settle();
+    streams[0]!.stdout.write(`${reading(1000, 0)}E\n`);
+    await settle();
+    s.setInterval(10_000);
+    await until(() => streams.length >= 2);
+    expect(streams[0]!.killed).toBe(true);
+    expect(streams[1]!.argv[4]).toBe('every=0/10.000');
+    // The same pace again is no change.
+    s.setInterval(10_000);
+    await sleep(30);
+    expect(streams).toHaveLength(2);
+    s.stop();
+  });
+
   it('starts a new stream when a container it does not read starts running', async () => {
     const { src, streams } = streamingSource();
     let running = [{ id: A }];
