@@ -15,3 +15,4 @@ export const STAMP: string;
 export function stampOf(dir: string, manifest: Manifest): string;
 export function writeStamp(dir: string, manifest: Manifest): void;
 export function usable(dir: string, manifest: Manifest, uid: number | undefined): boolean;
+export function mkdirs(dir: string, mode: number): void;

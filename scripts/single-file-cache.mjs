@@ -55,6 +55,20 @@ export function cacheRoots(env, home, tmp, uid) {
   return roots;
 }
 
+/**
+ * mkdir -p, one level at a time: Node 20's own recursive mkdirSync spins forever where the kernel
+ * answers ENOENT for a parent that exists (/proc, for an XDG_CACHE_HOME pointed there).
+ */
+export function mkdirs(dir, mode) {
+  const parent = path.dirname(dir);
+  if (parent !== dir && !fs.existsSync(parent)) mkdirs(parent, mode);
+  try {
+    fs.mkdirSync(dir, { mode });
+  } catch (err) {
+    if (err.code !== 'EEXIST') throw err;
+  }
+}
+
 /** A directory this user owns that nobody else may write to (and no symlink to one). */
 export function isPrivateDir(st, uid) {
   return st.isDirectory() && !st.isSymbolicLink() && (uid === undefined || st.uid === uid) && (st.mode & 0o022) === 0;
@@ -64,12 +78,8 @@ export function isPrivateDir(st, uid) {
 export function ensureRoot(root, uid) {
   // Never create a home directory or a temporary directory that is not there.
   if (root.mustExist) fs.statSync(root.mustExist);
-  if (root.create) fs.mkdirSync(root.create, { recursive: true, mode: 0o700 });
-  try {
-    fs.mkdirSync(root.dir, { mode: 0o700 });
-  } catch (err) {
-    if (err.code !== 'EEXIST') throw err;
-  }
+  if (root.create) mkdirs(root.create, 0o700);
+  mkdirs(root.dir, 0o700);
   if (!isPrivateDir(fs.lstatSync(root.dir), uid)) throw new Error(`${root.dir} is not a private directory of this user`);
 }
 
@@ -165,7 +175,7 @@ export function install(root, manifest, files, uid) {
   try {
     for (const f of files) {
       const to = path.join(tmp, f.path);
-      fs.mkdirSync(path.dirname(to), { recursive: true, mode: 0o700 });
+      mkdirs(path.dirname(to), 0o700);
       fs.writeFileSync(to, f.data, { mode: 0o600 });
     }
     if (!verifyDir(tmp, manifest, uid)) throw new Error('the unpacked files do not match the manifest (the file is damaged)');

@@ -17,8 +17,18 @@ try {
   }
   dir = unpackedDir({ self: fileURLToPath(import.meta.url), manifest, env: process.env, home, tmp: os.tmpdir(), uid: process.getuid?.() });
 } catch (err) {
-  process.stderr.write(`opsdeck: ${String(err?.message ?? err).replace(/[\x00-\x1f\x7f]/g, ' ')}\n`);
+  process.stderr.write(`opsdeck: ${oneLine(err)}\n`);
   process.stderr.write('hint: set XDG_CACHE_HOME to a directory of yours that you can write to\n');
   process.exit(2);
 }
-await import(pathToFileURL(path.join(dir, manifest.entry)).href);
+try {
+  await import(pathToFileURL(path.join(dir, manifest.entry)).href);
+} catch (err) {
+  // The entry handles its own errors; this is one that kept it from loading: one line, no stack.
+  process.stderr.write(`opsdeck: ${oneLine(err)}\n`);
+  process.exit(2);
+}
+
+function oneLine(err) {
+  return String(err?.message ?? err).replace(/[\x00-\x1f\x7f-\x9f]+/g, ' ').slice(0, 500);
+}

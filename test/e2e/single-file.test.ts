@@ -139,4 +139,19 @@ describe('the single file, copied alone', () => {
     expect(statSync(priv).mode & 0o777).toBe(0o700);
     expect(readdirSync(priv)).toHaveLength(1);
   });
+
+  it('says in one line, with a hint, when it has nowhere private to unpack to (exit 2)', () => {
+    const r = spawnSync(bin, ['--version'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', HOME: join(dir, 'no-such-home'), XDG_CACHE_HOME: '/proc/opsdeck-nope', TMPDIR: '/proc/opsdeck-nope' },
+      timeout: 20_000,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^opsdeck: cannot unpack into a private cache directory \(/);
+    expect(lines[1]).toMatch(/^hint: /);
+  });
 });

@@ -87,6 +87,9 @@ describe("the single file's cache directory", () => {
     // a home that is not there is never created
     expect(() => ensureRoot({ dir: join(dir, 'nohome', '.cache', 'opsdeck'), create: join(dir, 'nohome', '.cache'), mustExist: join(dir, 'nohome') }, uid)).toThrow();
     expect(existsSync(join(dir, 'nohome'))).toBe(false);
+    // Where mkdir says ENOENT under a parent that exists (Node 20's recursive mkdirSync spun
+    // forever there): an error, at once.
+    expect(() => ensureRoot({ dir: '/proc/opsdeck-nope/opsdeck', create: '/proc/opsdeck-nope' }, uid)).toThrow(/ENOENT/);
   });
 
   it('is written whole, checked, stamped, and a tampered, half-written or foreign-writable copy is never used', async () => {
