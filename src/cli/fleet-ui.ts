@@ -11,7 +11,7 @@ import type { HandOver } from '../../screens/app-session.js';
 import { runInteractiveShell } from '../docker/interactive-shell.js';
 import { createFleetLogs } from '../fleet/fleet-logs.js';
 import type { FleetMember } from '../fleet/fleet-members.js';
-import { FleetStore } from '../fleet/fleet-store.js';
+import { BACKGROUND_PACE, FleetStore } from '../fleet/fleet-store.js';
 import type { SessionStore } from '../session/session-store.js';
 import { enableBracketedPaste } from '../terminal/bracketed-paste.js';
 import type { GridPainter } from '../terminal/ink/grid-painter.js';
@@ -22,7 +22,7 @@ import type { ConnectionFlags } from './connection-options.js';
 export interface FleetUiOptions {
   group: string | undefined;
   /** A session for one server, not yet started: the fleet starts them all at once. */
-  create: (target: Target, flags: ConnectionFlags) => SessionStore;
+  create: (target: Target, flags: ConnectionFlags, pace?: { intervalMs?: number }) => SessionStore;
   flags: ConnectionFlags;
   color: boolean;
   bell: boolean;
@@ -36,7 +36,9 @@ export async function runFleetUi(members: readonly FleetMember[], o: FleetUiOpti
   const sessions = members.map((m) => {
     const flags: ConnectionFlags = { ...o.flags, host: m.name };
     delete flags.group;
-    return { name: m.name, session: o.create(m.target, flags) };
+    // Born at the background pace: the fleet view shows no CPU figures, and a sampler restarted
+    // at once would only add work to the launch.
+    return { name: m.name, session: o.create(m.target, flags, { intervalMs: BACKGROUND_PACE.statsMs }) };
   });
   const byName = new Map(sessions.map((s) => [s.name, s.session]));
   const fleet = new FleetStore(sessions, {

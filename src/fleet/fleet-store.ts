@@ -76,7 +76,7 @@ interface Member {
 
 const PUBLISH_EVERY_MS = 200;
 const FOCUSED_PACE = { statsMs: 2000, hostFactsMs: 30_000 };
-const BACKGROUND_PACE = { statsMs: 20_000, hostFactsMs: 120_000 };
+export const BACKGROUND_PACE = { statsMs: 20_000, hostFactsMs: 120_000 };
 
 export class FleetStore extends Store<FleetSnapshot> {
   #members: Member[];

@@ -41,9 +41,9 @@ export const uiCommand: CommandSpec = {
     // Loaded only here, so the non-interactive commands do not pay for React and Ink at start-up.
     // The session first: the SSH handshake runs while Ink and the screens are being loaded.
     const { SessionStore } = await import('../../session/session-store.js');
-    const create = (t: typeof target, f: ConnectionFlags) =>
+    const create = (t: typeof target, f: ConnectionFlags, pace: { intervalMs?: number } = {}) =>
       new SessionStore(t, {
-        intervalMs,
+        intervalMs: pace.intervalMs ?? intervalMs,
         readonly: Boolean(ctx.values.readonly),
         flags: f,
         env: ctx.env,
