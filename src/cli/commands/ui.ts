@@ -55,6 +55,12 @@ export const uiCommand: CommandSpec = {
       void s.start();
       return s;
     };
+    // BEL only: a terminal rings or flashes, and nothing is drawn over Ink's frame.
+    const bell = ctx.values.bell ? () => void (ctx.stdout as NodeJS.WriteStream).write('\u0007') : undefined;
+    const fleetOf = async (list: NonNullable<typeof members>, group: string | undefined) =>
+      (await import('../fleet-start.js')).startFleet(list, { group, create, flags, bell });
+    // As with one server: the handshakes run while Ink loads.
+    const firstFleet = members ? await fleetOf(members, flags.group) : undefined;
     const [{ render }, React, { App }, { runInteractiveShell }, { GridPainter }] = await Promise.all([
       import('ink'),
       // React is CommonJS: its module.exports is the default export both under Node and in the
@@ -70,22 +76,13 @@ export const uiCommand: CommandSpec = {
     let status: { text: string; level: 'ok' | 'warn' | 'error' | 'info' } | undefined;
     const painter = new GridPainter(stdout);
     const color = colorEnabled(ctx.env);
-    const runFleet = async (list: typeof members & object, group: string | undefined): Promise<ConnectionFlags | undefined> => {
+    const runFleet = async (started: Awaited<ReturnType<typeof fleetOf>>): Promise<ConnectionFlags | undefined> => {
       const { runFleetUi } = await import('../fleet-ui.js');
-      return runFleetUi(list, {
-        group,
-        create,
-        flags,
-        color,
-        bell: Boolean(ctx.values.bell),
-        stdin,
-        stdout,
-        painter,
-      });
+      return runFleetUi(started, { color, flags, stdin, stdout, painter });
     };
     let session: ReturnType<typeof open>;
-    if (members) {
-      const switchTo = await runFleet(members, flags.group);
+    if (firstFleet) {
+      const switchTo = await runFleet(firstFleet);
       if (!switchTo) {
         uninstall();
         return EXIT.ok;
@@ -120,7 +117,7 @@ export const uiCommand: CommandSpec = {
           const byGroup: ConnectionFlags = { ...flags, group };
           delete byGroup.host;
           delete byGroup.socket;
-          switchTo = await runFleet(await resolveFleet(byGroup, ctx.env), group);
+          switchTo = await runFleet(await fleetOf(await resolveFleet(byGroup, ctx.env), group));
         } catch (err) {
           status = { text: sanitise((err as Error).message), level: 'error' };
           session = open(target, flags);
