@@ -91,8 +91,12 @@ export function truncate(text: string, width: number): string {
   return stringWidth(text) <= w ? text : cut(text, w);
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 function cut(text: string, w: number): string {
   if (w === 0) return '';
+  // One cell per character: no graphemes to keep whole (most cut cells and lines are plain ASCII).
+  if (PRINTABLE_ASCII.test(text)) return `${text.slice(0, w - 1)}…`;
   let out = '';
   let used = 0;
   for (const { segment } of segmenter.segment(text)) {

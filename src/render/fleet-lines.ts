@@ -121,7 +121,8 @@ export function fleetLines(rows: readonly FleetRow[], notices: readonly Notice[]
     }
   }
   const max = opts.noticeLines ?? 6;
-  out.push({ text: truncate(`── notices (${notices.length}) ${'─'.repeat(Math.max(0, width))}`, width), kind: 'rule' });
+  const rule = `── notices (${notices.length}) `;
+  out.push({ text: truncate(rule + '─'.repeat(Math.max(0, width - rule.length)), width), kind: 'rule' });
   if (notices.length === 0) out.push({ text: 'nothing wrong anywhere', kind: 'notice', level: 'ok' });
   for (const n of notices.slice(0, max)) {
     out.push({ text: truncate(`${new Date(n.since).toTimeString().slice(0, 8)}  ${n.server}  ${n.text}`, width), kind: 'notice', server: n.server, level: n.level });
