@@ -7,7 +7,7 @@
 // still parses only the chunks it runs. Measured against the split bundle and one unsplit file
 // in bench/install.ts.
 import { build } from 'esbuild';
-import { chmodSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
@@ -59,6 +59,7 @@ export async function packSingleFile(splitEntry, outfile, { chunkDir, flags, ver
     `${PAYLOAD_MARK}${packed.toString('base64')}\n*/`,
     '',
   ].join('\n');
+  mkdirSync(dirname(outfile), { recursive: true });
   const tmp = `${outfile}.tmp-${process.pid}`;
   writeFileSync(tmp, text);
   chmodSync(tmp, 0o755);
