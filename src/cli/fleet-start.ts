@@ -17,7 +17,7 @@ export interface StartedFleet {
 export interface FleetStartOptions {
   group: string | undefined;
   /** A session for one server, not yet started: the fleet starts them all at once. */
-  create: (target: Target, flags: ConnectionFlags, pace?: { intervalMs?: number }) => SessionStore;
+  create: (target: Target, flags: ConnectionFlags, pace?: { intervalMs?: number; primeStats?: boolean }) => SessionStore;
   flags: ConnectionFlags;
   /** Called with nothing when a new fault appears anywhere (the terminal bell). */
   bell: (() => void) | undefined;
@@ -27,9 +27,9 @@ export function startFleet(members: readonly FleetMember[], o: FleetStartOptions
   const list = members.map((m) => {
     const flags: ConnectionFlags = { ...o.flags, host: m.name };
     delete flags.group;
-    // Born at the background pace: the fleet view shows no CPU figures, and a sampler restarted
-    // at once would only add work to the launch.
-    return { name: m.name, session: o.create(m.target, flags, { intervalMs: BACKGROUND_PACE.statsMs }) };
+    // Born at the background pace, with no stats baseline: the fleet view shows no CPU figures,
+    // and either would only add work to the launch.
+    return { name: m.name, session: o.create(m.target, flags, { intervalMs: BACKGROUND_PACE.statsMs, primeStats: false }) };
   });
   const bell = o.bell;
   const fleet = new FleetStore(list, { group: o.group, ...(bell ? { onNewNotices: () => bell() } : {}) });

@@ -52,6 +52,11 @@ export interface GridStoreOptions {
   /** Redraw at most this often. */
   publishEveryMs?: number;
   now?: () => number;
+  /**
+   * Take a stats baseline while loading, so CPU figures show with the first round (default true).
+   * The fleet's servers show no CPU figures: they skip it and are ready an exec sooner.
+   */
+  primeStats?: boolean;
 }
 
 const INSPECT_CONCURRENCY = 8;
@@ -114,7 +119,7 @@ export class GridStore extends Store<GridSnapshot> {
     const now = opts.now ?? Date.now;
     super(emptySnapshot(now()));
     this.#src = src;
-    this.#opts = { intervalMs: opts.intervalMs ?? 2000, publishEveryMs: opts.publishEveryMs ?? 250, now, projects: opts.projects };
+    this.#opts = { intervalMs: opts.intervalMs ?? 2000, publishEveryMs: opts.publishEveryMs ?? 250, now, projects: opts.projects, primeStats: opts.primeStats ?? true };
     this.#detector = new RestartLoopDetector({ now: () => this.#serverNow() });
     this.#sampler = new StatsSampler(src, () => this.#sampleTargets(), (live) => {
       const first = this.#live.size === 0;
@@ -228,7 +233,7 @@ export class GridStore extends Store<GridSnapshot> {
       const list = parseContainerList(await this.#src.docker.listContainers({ all: true }));
       const wanted = list.filter((c) => this.#wanted(c.Labels?.['com.docker.compose.project']));
       const ids = wanted.map((c) => c.Id);
-      const primed = this.#sampler.prime(wanted.filter((c) => c.State === 'running').map((c) => c.Id));
+      const primed = this.#opts.primeStats === false ? undefined : this.#sampler.prime(wanted.filter((c) => c.State === 'running').map((c) => c.Id));
       this.#views.clear();
       await this.#inspect(ids);
       await host;

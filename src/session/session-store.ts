@@ -29,6 +29,8 @@ export type SessionSnapshot =
 
 export interface SessionOptions {
   intervalMs?: number;
+  /** False for a fleet's servers: no stats baseline while loading (GridStoreOptions.primeStats). */
+  primeStats?: boolean;
   readonly?: boolean;
   /** The flags the session was opened with (the unlock feature resolves its endpoint from them). */
   flags?: ConnectionFlags;
@@ -88,7 +90,11 @@ export class SessionStore extends Store<SessionSnapshot> {
       }
       this.#conn = conn;
       const projects = this.#target.profile?.compose?.projects;
-      const grid = new GridStore(conn, { ...(this.#opts.intervalMs ? { intervalMs: this.#opts.intervalMs } : {}), ...(projects ? { projects } : {}) });
+      const grid = new GridStore(conn, {
+        ...(this.#opts.intervalMs ? { intervalMs: this.#opts.intervalMs } : {}),
+        ...(projects ? { projects } : {}),
+        ...(this.#opts.primeStats === false ? { primeStats: false } : {}),
+      });
       // Load the grid now rather than when the first screen subscribes: on a launch that screen is
       // still being loaded (Ink, React) while the containers could already be on their way.
       grid.subscribe(KEEP_LOADING);

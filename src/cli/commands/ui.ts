@@ -41,9 +41,10 @@ export const uiCommand: CommandSpec = {
     // Loaded only here, so the non-interactive commands do not pay for React and Ink at start-up.
     // The session first: the SSH handshake runs while Ink and the screens are being loaded.
     const { SessionStore } = await import('../../session/session-store.js');
-    const create = (t: typeof target, f: ConnectionFlags, pace: { intervalMs?: number } = {}) =>
+    const create = (t: typeof target, f: ConnectionFlags, pace: { intervalMs?: number; primeStats?: boolean } = {}) =>
       new SessionStore(t, {
         intervalMs: pace.intervalMs ?? intervalMs,
+        ...(pace.primeStats === false ? { primeStats: false } : {}),
         readonly: Boolean(ctx.values.readonly),
         flags: f,
         env: ctx.env,
