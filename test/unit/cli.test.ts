@@ -11,7 +11,8 @@ describe('the opsdeck command line', () => {
   it('prints its version', async () => {
     const r = await run(['--version']);
     expect(r.code).toBe(0);
-    expect(r.out.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    // From the sources (tsx, as here): the version and where it came from; a bundle says its commit.
+    expect(r.out.trim()).toMatch(/^opsdeck \d+\.\d+\.\d+ \((source|[0-9a-f]{7,}(-dirty)?|unknown)\)$/);
   });
 
   it('lists every visible command with one line each in --help', async () => {
