@@ -22,6 +22,7 @@ import { labDocker, requireLab } from '../test/lab/api.js';
 import { buildBundle, buildSingleFile, buildUnsplit, shippedNodeFlags } from '../scripts/bundle.mjs';
 import { bundleFiles } from './lib/bundle-files.js';
 import { timed } from './lib/docker-cli.js';
+import { retrying } from './lib/retry.js';
 import { updateReadme, withBlock } from './lib/readme.js';
 import { fmt, fmtSpread, markdownTable, spread, type Spread } from './lib/spread.js';
 import { TmuxPane } from './lib/tmux.js';
@@ -90,7 +91,7 @@ const rotate = <T>(xs: T[], k: number) => xs.map((_, i) => xs[(i + k) % xs.lengt
 
 async function oneShot(what: string, v: Variant, args: string[], check: (stdout: string, code: number | null) => string | null): Promise<Sample> {
   const r = await timed([...start(v), ...args], envFor(v));
-  const bad = check(r.stdout, r.code) ?? (r.stderr.trim() ? `stderr: ${r.stderr.trim().slice(0, 300)}` : null);
+  const bad = ((m) => (m && r.stderr.trim() ? `${m}; stderr: ${r.stderr.trim().slice(0, 300)}` : m))(check(r.stdout, r.code)) ?? (r.stderr.trim() ? `stderr: ${r.stderr.trim().slice(0, 300)}` : null);
   if (bad) throw new Error(`${v.name} ${what}: ${bad}`);
   return { wall: r.wallMs, cpu: r.cpuMs };
 }
@@ -135,9 +136,10 @@ try {
     await tasks.status(v);
   }
   for (let k = 0; k < RUNS; k++) {
-    for (const v of rotate(variants, k)) put('version', v, await tasks.version(v));
-    for (const v of rotate(variants, k + 1)) put('logs', v, await tasks.logs(v, flood.name));
-    for (const v of rotate(variants, k + 2)) put('status', v, await tasks.status(v));
+    // A run that fails (the shared lab's sshd or dockerd busy with someone else's test) is retried, and said so.
+    for (const v of rotate(variants, k)) put('version', v, await retrying(`${v.name} --version`, () => tasks.version(v), log));
+    for (const v of rotate(variants, k + 1)) put('logs', v, await retrying(`${v.name} logs`, () => tasks.logs(v, flood.name), log));
+    for (const v of rotate(variants, k + 2)) put('status', v, await retrying(`${v.name} status`, () => tasks.status(v), log));
     const m = (t: string, n: Name) => fmt(results[t]![n].at(-1)!.wall);
     log(`  round ${k + 1}/${RUNS}: logs split ${m('logs', 'split')} · one file ${m('logs', 'single')} · cold ${m('logs', 'cold')} · unsplit ${m('logs', 'unsplit')} ms; status ${m('status', 'split')} · ${m('status', 'single')} · ${m('status', 'cold')} · ${m('status', 'unsplit')} ms`);
   }
@@ -165,7 +167,7 @@ try {
     for (let k = 0; k < LAUNCHES; k++) {
       const line: string[] = [];
       for (const v of rotate(variants, k)) {
-        const t = await launch(v);
+        const t = await retrying(`${v.name} launch`, () => launch(v), log);
         put('launch', v, { wall: t.complete, cpu: NaN });
         put('paint', v, { wall: t.painted, cpu: NaN });
         line.push(`${v.name} ${fmt(t.complete)}`);
