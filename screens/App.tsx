@@ -1,8 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { Box, Text, useApp } from 'ink';
 import type { StatusLevel } from '../components/StatusBar.js';
-import { HostKeyDialog } from '../components/HostKeyDialog.js';
-import { SecretInput } from '../components/SecretInput.js';
+import { PromptDialog } from '../components/PromptDialog.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { useStore } from '../components/use-store.js';
 import { useTerminalSize } from '../components/use-terminal-size.js';
@@ -156,18 +155,7 @@ export function App({ session, color, onQuit, onHandOver, initialStatus, now = D
   }, [locked, session]);
 
   const pending = prompts.pending;
-  const promptDialog = pending ? (
-    pending.kind === 'host-key' ? (
-      <HostKeyDialog question={pending.question} color={color} onAnswer={(ok) => session.prompts.answer(pending.id, ok)} />
-    ) : (
-      <SecretInput
-        layer="dialog"
-        prompt={pending.question.prompt}
-        onSubmit={(secret) => session.prompts.answer(pending.id, secret)}
-        onCancel={() => session.prompts.answer(pending.id, null)}
-      />
-    )
-  ) : null;
+  const promptDialog = pending ? <PromptDialog pending={pending} color={color} answer={session.prompts.answer} /> : null;
 
   const header = <SessionBar snap={snap} readonly={session.readonly} serverColour={session.serverColour} color={color} fleet={fleet !== undefined} />;
 

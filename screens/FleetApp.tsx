@@ -2,8 +2,7 @@ import { useEffect, useState } from 'react';
 import { Box, Text, useApp } from 'ink';
 import { useStore, type ExternalStore } from '../components/use-store.js';
 import { useTerminalSize } from '../components/use-terminal-size.js';
-import { HostKeyDialog } from '../components/HostKeyDialog.js';
-import { SecretInput } from '../components/SecretInput.js';
+import { PromptDialog } from '../components/PromptDialog.js';
 import type { FleetSnapshot } from '../src/fleet/fleet-store.js';
 import type { LogsFeature } from '../src/logs/logs-feature.js';
 import { parseCommandLine } from '../src/model/command-line.js';
@@ -150,16 +149,7 @@ function PendingPrompt({ server, session, color }: { server: string; session: Ap
   return (
     <Box flexDirection="column">
       <Text bold>{`${server} asks:`}</Text>
-      {pending.kind === 'host-key' ? (
-        <HostKeyDialog question={pending.question} color={color} onAnswer={(ok) => session.prompts.answer(pending.id, ok)} />
-      ) : (
-        <SecretInput
-          layer="dialog"
-          prompt={pending.question.prompt}
-          onSubmit={(secret) => session.prompts.answer(pending.id, secret)}
-          onCancel={() => session.prompts.answer(pending.id, null)}
-        />
-      )}
+      <PromptDialog pending={pending} color={color} answer={session.prompts.answer} />
     </Box>
   );
 }

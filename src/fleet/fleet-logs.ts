@@ -6,9 +6,8 @@
  */
 import type { ServerConnection } from '../transport/connection.js';
 import { UserError } from '../errors.js';
-import { favourMemoryWhileFollowing } from '../logs/heap-mode.js';
 import type { LogsFeature } from '../logs/logs-feature.js';
-import { resolveOnServer } from '../logs/logs-feature.js';
+import { logsFeatureOf, resolveOnServer } from '../logs/logs-feature.js';
 import { dockerLogApi, type LogApi } from '../logs/log-source.js';
 import { LogStore } from '../logs/log-store.js';
 import type { LogTarget, TargetResolution } from '../logs/log-targets.js';
@@ -77,13 +76,5 @@ export function createFleetLogs(all: ReadonlyMap<string, ServerConnection | unde
       isConnected: () => used.some((c) => c.state.getSnapshot().state.status === 'connected'),
     },
   });
-  const release = favourMemoryWhileFollowing();
-  return {
-    store,
-    actions: store,
-    dispose: () => {
-      release();
-      store.dispose();
-    },
-  };
+  return logsFeatureOf(store);
 }

@@ -60,6 +60,11 @@ export function createLogsFeature(conn: ServerConnection, req: LogViewRequest): 
     ...(req.filter !== undefined ? { filter: req.filter } : {}),
     ...(req.minLevel !== undefined ? { minLevel: req.minLevel } : {}),
   });
+  return logsFeatureOf(store);
+}
+
+/** A log view over `store`: the heap favours memory while it follows, until the view is disposed. */
+export function logsFeatureOf(store: LogStore): LogsFeature {
   const release = favourMemoryWhileFollowing();
   return {
     store,
