@@ -176,6 +176,7 @@ describe('Hosts screen on the lab', () => {
 
 describe("a saved profile's markings, connected to the lab", () => {
   /** A real session over the lab's sshd for a profile saved with these markings; the App from source on it. */
+  // A real server under a loaded CI machine: each step may take longer than the harness's 2 s.
   async function open(name: string, markings: Pick<ProfileBody, 'environment' | 'readonly' | 'colour'>) {
     // A file of its own: the test before this one leaves the shared one bad on purpose.
     const own = path.join(dir, `${name}.json`);
@@ -193,12 +194,15 @@ describe("a saved profile's markings, connected to the lab", () => {
     const { session, app } = await open('lab-prod', { environment: 'production' });
     try {
       expect(session.production).toBe(true);
-      await app.press('/', 'g', 'h', 'o', 's', 't', KEY.enter, 'j', 'r');
-      await app.waitFor((f) => f.includes('Restart blog/ghost (1 container)?') && f.includes('lab-prod is a production server. Type its name to go ahead:'));
+      // As a person does it: filter, see the one row, then restart it.
+      await app.press('/', 'g', 'h', 'o', 's', 't', KEY.enter);
+      await app.waitFor((f) => f.includes('filter: /ghost') && /^\s+ghost\s/m.test(f), 15_000);
+      await app.press('r');
+      await app.waitFor((f) => f.includes('Restart blog/ghost (1 container)?') && f.includes('lab-prod is a production server. Type its name to go ahead:'), 15_000);
       await app.press('lab-pro', KEY.enter);
-      await app.waitFor((f) => f.includes('that is not lab-prod'));
+      await app.waitFor((f) => f.includes('that is not lab-prod'), 15_000);
       await app.press(KEY.esc);
-      const f = await app.waitFor((x) => x.includes('cancelled'));
+      const f = await app.waitFor((x) => x.includes('cancelled'), 15_000);
       // Refused before anything left for the server: no "restart …" status was ever set.
       expect(f).not.toMatch(/restart \S+…/);
     } finally {
@@ -213,7 +217,7 @@ describe("a saved profile's markings, connected to the lab", () => {
       expect(session.readonly).toBe(true);
       expect(app.frame()).toContain('opsdeck · lab-watch · read-only');
       await app.press('r');
-      await app.waitFor((f) => f.includes('read-only: restart is disabled'));
+      await app.waitFor((f) => f.includes('read-only: restart is disabled'), 15_000);
     } finally {
       app.unmount();
       await session.close();
