@@ -46,7 +46,7 @@ beforeAll(() => {
   writeFileSync(join(bin, 'opsdeck'), `#!/bin/sh\nexec '${process.execPath}' '${BUNDLE}' "$@"\n`);
   chmodSync(join(bin, 'opsdeck'), 0o755);
   mkdirSync(join(home, '.ssh'), { recursive: true });
-  writeFileSync(store, JSON.stringify({ version: 1, profiles: { prod: { ssh: { host: '10.0.0.1', user: 'deploy' } }, staging: { local: true } } }));
+  writeFileSync(store, JSON.stringify({ version: 1, profiles: { prod: { ssh: { host: 'prod.example.com', user: 'deploy' } }, staging: { local: true } } }));
   // Two aliases, a wildcard, and a name that would run a command if anything evaluated it.
   writeFileSync(
     join(home, '.ssh', 'config'),

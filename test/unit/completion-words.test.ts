@@ -20,7 +20,7 @@ writeFileSync(
   JSON.stringify({
     version: 1,
     profiles: {
-      prod: { ssh: { host: '10.0.0.1' }, group: 'shop' },
+      prod: { ssh: { host: 'prod.example.com' }, group: 'shop' },
       staging: { local: true, group: 'shop' },
       'bad name': { local: true },
       '$(touch pwned)': { local: true },
@@ -35,7 +35,7 @@ writeFileSync(
   join(home, '.ssh', 'config'),
   [
     'Host web-1 db-1',
-    '  HostName 10.0.0.2',
+    '  HostName staging.example.com',
     'Host *.internal !bastion web-?',
     'Host "quoted alias" $(id) `id` a;b',
     'Host "unterminated',

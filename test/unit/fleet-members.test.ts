@@ -78,11 +78,11 @@ describe('--host a,b,c', () => {
   it('resolves each word as a profile, an ssh_config alias or user@host[:port], in the order given', async () => {
     store.add({ name: 'web-1', ssh: { host: 'web.example', user: 'deploy' } });
     fs.writeFileSync(path.join(home, 'ssh_config'), 'Host dbalias\n  HostName db.internal\n  Port 2201\n  User pg\n');
-    const fleet = await resolve({ host: 'web-1, dbalias ,ops@10.0.0.9:2222', 'ssh-config': path.join(home, 'ssh_config') });
-    expect(fleet.map((m) => m.name)).toEqual(['web-1', 'dbalias', 'ops@10.0.0.9:2222']);
+    const fleet = await resolve({ host: 'web-1, dbalias ,ops@db.example.com:2222', 'ssh-config': path.join(home, 'ssh_config') });
+    expect(fleet.map((m) => m.name)).toEqual(['web-1', 'dbalias', 'ops@db.example.com:2222']);
     expect(fleet[0]).toMatchObject({ target: { host: 'web.example', user: 'deploy' }, profile: { name: 'web-1' } });
     expect(fleet[1]).toMatchObject({ target: { host: 'db.internal', port: 2201, user: 'pg' }, profile: undefined });
-    expect(fleet[2]!.target).toMatchObject({ host: '10.0.0.9', port: 2222, user: 'ops', label: 'ops@10.0.0.9:2222' });
+    expect(fleet[2]!.target).toMatchObject({ host: 'db.example.com', port: 2222, user: 'ops', label: 'ops@db.example.com:2222' });
   });
 
   it('refuses empty words and duplicates', async () => {
