@@ -64,6 +64,8 @@ interface Member {
   attempt: number;
   retryAt: number | undefined;
   retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The pending retry is the locked server's slow knock. */
+  retryLocked: boolean;
   /** Unsubscribes from the connection and grid of the current ready phase. */
   detach: (() => void) | undefined;
   readyFor: ServerConnection | undefined;
@@ -98,6 +100,7 @@ export class FleetStore extends Store<FleetSnapshot> {
       attempt: 0,
       retryAt: undefined,
       retryTimer: undefined,
+      retryLocked: false,
       detach: undefined,
       readyFor: undefined,
       droppedAt: undefined,
@@ -111,10 +114,6 @@ export class FleetStore extends Store<FleetSnapshot> {
 
   get names(): string[] {
     return this.#members.map((m) => m.name);
-  }
-
-  session(name: string): FleetSession | undefined {
-    return this.#members.find((m) => m.name === name)?.session;
   }
 
   /** Connect every server at once; rows fill in as each answers. */
@@ -168,7 +167,14 @@ export class FleetStore extends Store<FleetSnapshot> {
       if (m.readyFor !== snap.conn) this.#attach(m, snap.conn, snap.grid);
       m.attempt = 0;
       m.retryAt = undefined;
-    } else if (snap.phase === 'failed' && m.retryTimer === undefined) {
+    } else if (snap.phase === 'failed' && (m.retryTimer === undefined || (snap.locked !== undefined && !m.retryLocked))) {
+      // The session says "locked" a moment after "failed" (it knocks on the unlock port first):
+      // that second word replaces the unreachable server's backoff with the locked one's pace.
+      if (m.retryTimer !== undefined) {
+        clearTimeout(m.retryTimer);
+        m.retryTimer = undefined;
+        m.attempt = Math.max(0, m.attempt - 1);
+      }
       this.#detach(m);
       m.droppedAt ??= m.wasConnected ? snap.since : undefined;
       this.#scheduleRetry(m, snap);
@@ -179,6 +185,7 @@ export class FleetStore extends Store<FleetSnapshot> {
   #scheduleRetry(m: Member, snap: Extract<SessionSnapshot, { phase: 'failed' }>): void {
     const wait = snap.locked ? (this.#opts.lockedRetryMs ?? 30_000) : snap.kind === 'unreachable' ? backoffDelay(m.attempt + 1, this.#opts.retry) : undefined;
     if (wait === undefined) return;
+    m.retryLocked = snap.locked !== undefined;
     m.attempt += 1;
     m.retryAt = this.#now() + wait;
     m.retryTimer = setTimeout(() => {

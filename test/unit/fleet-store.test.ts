@@ -32,8 +32,8 @@ function fakeSession(name: string, first: (s: ReturnType<typeof fakeSession>) =>
       store.set({ phase: 'ready', label: name, conn, connection: state, grid: gridStore } as unknown as SessionSnapshot);
       return { state, gridStore };
     },
-    fail(kind: 'unreachable' | 'host-key' | 'auth') {
-      store.set({ phase: 'failed', label: name, message: `${name}: ${kind}`, hint: undefined, locked: undefined, kind, since: Date.now() });
+    fail(kind: 'unreachable' | 'host-key' | 'auth', locked?: string) {
+      store.set({ phase: 'failed', label: name, message: `${name}: ${kind}`, hint: undefined, locked, kind, since: Date.now() });
     },
   };
   return s satisfies FleetSession & { starts: number };
@@ -102,5 +102,18 @@ describe('the fleet store', () => {
     expect(made['web-1']!.gridStore.intervals.at(-1)).toBe(20_000);
     fleet.focus(undefined);
     expect(made['db-1']!.gridStore.intervals.at(-1)).toBe(20_000);
+  });
+
+  it('knocks on a server waiting for its disk passphrase at the locked pace, once it says so', async () => {
+    // As the session does: "failed", then "locked" once the unlock port answered.
+    const locked = fakeSession('db-1', (s) => {
+      s.fail('unreachable');
+      setTimeout(() => s.fail('unreachable', 'waiting for its disk passphrase'), 5);
+    });
+    fleet = new FleetStore([{ name: 'db-1', session: locked }], { retry: { baseMs: 40, maxMs: 40 }, lockedRetryMs: 5000 });
+    fleet.start();
+    await sleep(300);
+    expect(locked.starts).toBe(1);
+    expect(fleet.getSnapshot().rows[0]!.link.state).toBe('locked');
   });
 });
